@@ -1,0 +1,34 @@
+# NHS Ledger: the two commands are `make run` and `make test`; everything else is optional.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+RAW ?= raw
+WAREHOUSE ?= warehouse
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+
+.PHONY: install run test ui clean
+
+install: $(STAMP)
+
+# Reinstalls only when the dependency list or the pins change, so `make install` is cheap to repeat.
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "NHS Ledger needs Python 3.11, found " + sys.version.split()[0]'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	@mkdir -p $(DAGSTER_HOME)
+	@touch $(STAMP)
+
+run: install
+	$(BIN)/nhs-ledger build --raw $(RAW) --warehouse $(WAREHOUSE)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+ui: install
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+clean:
+	rm -rf $(WAREHOUSE)/parquet $(WAREHOUSE)/staging $(WAREHOUSE)/*.duckdb* $(DAGSTER_HOME)

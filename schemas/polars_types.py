@@ -1,0 +1,40 @@
+"""Polars dtypes for the registry's logical types, and empty frames of a table's shape."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from schemas.registry import Table
+
+# INTEGER in the contract is DuckDB's 32-bit INTEGER; Parquet Int32 reads back as exactly that.
+POLARS_TYPES: dict[str, pl.DataType] = {
+    "string": pl.Utf8(),
+    "integer": pl.Int32(),
+    "number": pl.Float64(),
+    "date": pl.Date(),
+    "datetime": pl.Datetime("us", "UTC"),
+    "boolean": pl.Boolean(),
+    "list[string]": pl.List(pl.Utf8()),
+}
+
+
+def polars_schema(table: Table, *, stored_only: bool = False) -> pl.Schema:
+    fields = table.stored_fields if stored_only else table.fields
+    return pl.Schema({f.name: POLARS_TYPES[f.type] for f in fields})
+
+
+def empty_frame(table: Table, *, stored_only: bool = False) -> pl.DataFrame:
+    return pl.DataFrame(schema=polars_schema(table, stored_only=stored_only))
+
+
+def conform(frame: pl.DataFrame, table: Table, *, stored_only: bool = False) -> pl.DataFrame:
+    """Select the table's columns in registry order and cast them to its types.
+
+    Raises KeyError naming the missing columns, so a wrong frame fails loudly here
+    rather than as a puzzling schema error later.
+    """
+    schema = polars_schema(table, stored_only=stored_only)
+    missing = [name for name in schema if name not in frame.columns]
+    if missing:
+        raise KeyError(f"{table.name}: frame lacks columns {missing}")
+    return frame.select([pl.col(name).cast(dtype, strict=True) for name, dtype in schema.items()])

@@ -1,0 +1,270 @@
+"""Every table of NHS Ledger, field by field: the code form of CONTRACT.md.
+
+Public tables are the contract; columns may be added but never renamed,
+retyped or dropped without a new major version. Staging tables are the
+extract layer's per-batch output, internal to the pipeline.
+"""
+
+from __future__ import annotations
+
+from schemas.registry import FY_PATTERN, HEX16_PATTERN, Field, ForeignKey, Registry, Table
+
+ORG_TYPES = (
+    "CCG", "PCT", "SHA", "ICB", "trust", "local authority",
+    "national", "professional", "region", "group",
+)
+SCOPES = ("org", "aggregate")
+SAVING_MEASURES = ("target", "potential", "achieved", "shortfall")
+DEFICIT_MEASURES = ("forecast", "actual", "planned")
+SOURCE_FORMATS = ("txt", "html", "jsonl", "warc")
+FACT_TABLES = ("savings", "deficits")
+REJECTION_REASONS = (
+    "empty", "binary", "undecodable", "unsupported format", "too large",
+    "unreadable record", "duplicate", "outside raw folder", "no text",
+)
+
+REGISTRY = Registry()
+
+
+def _batch() -> Field:
+    return Field(
+        "batch", "string",
+        "The batch folder under the raw directory that the input arrived in (`_root` for files "
+        "directly in it); the Parquet partition key.",
+        example="2024-03-week-1",
+    )
+
+
+def _lineage(kind: str) -> tuple[Field, ...]:
+    return (
+        Field("rule_id", "string", f"Which extraction rule produced this {kind}; see `nhs-ledger rules`.",
+              example="saving.plan_to_save"),
+        Field("extractor_version", "string", "Version of the extractor that produced it.", example="0.1.0"),
+        Field("run_id", "string",
+              "The pipeline run that produced it: one batch processed by one code version, "
+              "so a rebuild of the same inputs gives the same id; see the `runs` table.",
+              pattern=r"^run_[0-9a-f]{16}$"),
+    )
+
+
+def _span(what: str) -> tuple[Field, ...]:
+    return (
+        Field("char_start", "integer", f"Start of the {what} in the article's `body_text` (0-based, Python slicing).",
+              unit="characters", minimum=0),
+        Field("char_end", "integer", f"End of the {what} in `body_text` (exclusive).", unit="characters", minimum=0),
+    )
+
+
+def _fact_fields(id_name: str, measures: tuple[str, ...], kind: str) -> tuple[Field, ...]:
+    fields: list[Field] = [
+        Field(id_name, "string", f"Stable key of the {kind}: the same raw input gives the same key on every build.",
+              unique=True, pattern=r"^(sav|def)_[0-9a-f]{16}$"),
+        Field("article_id", "string", "The source article.", pattern=HEX16_PATTERN),
+        Field("org_id", "string", "The body, or group of bodies, the figure belongs to.", pattern=r"^org_[0-9a-f]{16}$"),
+        Field("scope", "string", "`org` for one body or a named list of bodies; `aggregate` for a collective "
+              "(a region, a count of bodies, the NHS as a whole).", enum=SCOPES),
+        Field("measure", "string", f"What kind of {kind} the figure is; see the data dictionary.", enum=measures),
+        Field("amount_gbp", "number", "The stated sum in pounds; null when the text gives a range.",
+              nullable=True, unit="GBP", minimum=0, exclusive_minimum=True),
+        Field("amount_low_gbp", "number", "Lower bound of a stated range.", nullable=True, unit="GBP",
+              minimum=0, exclusive_minimum=True),
+        Field("amount_high_gbp", "number", "Upper bound of a stated range.", nullable=True, unit="GBP",
+              minimum=0, exclusive_minimum=True),
+        Field("qualifier", "string", "A hedge on the amount as written: `more than`, `nearly`, `up to`, ...",
+              nullable=True),
+        Field("fy_start", "string", "First UK financial year (April to March) the figure covers, `YYYY/YY`.",
+              nullable=True, pattern=FY_PATTERN),
+        Field("fy_end", "string", "Last UK financial year the figure covers, `YYYY/YY`.",
+              nullable=True, pattern=FY_PATTERN),
+        Field("horizon_years", "integer", "A horizon stated in years: \"over the next three years\" gives 3.",
+              nullable=True, unit="years", minimum=1),
+    ]
+    if id_name == "saving_id":
+        fields.append(Field("parent_saving_id", "string",
+                            "The plan total this saving is a component of, when the article states one.",
+                            nullable=True, pattern=r"^sav_[0-9a-f]{16}$"))
+    fields += [
+        Field("evidence", "string", "The sentence, or part of it, that states the figure: "
+              "`body_text[char_start:char_end]`."),
+        *_span("evidence"),
+        Field("amount_text", "string", "The amount as written, e.g. `more than £35m`."),
+        Field("period_text", "string", "The period phrase as written, e.g. `by 2020/21`.", nullable=True),
+        *_lineage(kind),
+        _batch(),
+    ]
+    return tuple(fields)
+
+
+REGISTRY.add(Table(
+    name="articles",
+    description="One row per ingested article: the cleaned text every character offset points into.",
+    primary_key=("article_id",),
+    partition_by="batch",
+    fields=(
+        Field("article_id", "string", "First 16 hex digits of the SHA-256 of the article's raw bytes; stable across runs.",
+              unique=True, pattern=HEX16_PATTERN),
+        Field("source_path", "string", "Path relative to the raw directory; `#N` appended for the N-th record "
+              "(1-based) of a multi-article file.", example="2024-03/pulse.jsonl#2"),
+        Field("source_format", "string", "The input's format.", enum=SOURCE_FORMATS),
+        Field("url", "string", "The article's URL, when the input carries one.", nullable=True),
+        Field("title", "string", "The headline."),
+        Field("published_on", "date", "Publication date, when the input carries one.", nullable=True),
+        Field("body_text", "string", "The cleaned article: headline and body, without reader comments and page "
+              "furniture. Every character offset in the dataset points into this."),
+        Field("content_sha256", "string", "Full SHA-256 of the raw bytes.", pattern=r"^[0-9a-f]{64}$"),
+        Field("n_removed_chars", "integer", "Characters dropped as comments and page furniture.",
+              unit="characters", minimum=0),
+        Field("run_id", "string", "The run that ingested it.", pattern=r"^run_[0-9a-f]{16}$"),
+        _batch(),
+    ),
+))
+
+REGISTRY.add(Table(
+    name="rejected_inputs",
+    description="One row per raw input that could not be read as an article, with the reason.",
+    primary_key=("source_path",),
+    partition_by="batch",
+    fields=(
+        Field("source_path", "string", "Path relative to the raw directory (`#N` for the N-th record of a file).",
+              unique=True),
+        Field("reason", "string", "Why the input was rejected.", enum=REJECTION_REASONS),
+        Field("detail", "string", "What exactly was wrong, for a person to act on."),
+        Field("content_sha256", "string", "SHA-256 of the raw bytes, when they could be read.", nullable=True,
+              pattern=r"^[0-9a-f]{64}$"),
+        Field("run_id", "string", "The run that rejected it.", pattern=r"^run_[0-9a-f]{16}$"),
+        _batch(),
+    ),
+))
+
+REGISTRY.add(Table(
+    name="organisations",
+    description="One row per real-world body (or group of bodies sharing a figure) named in the articles.",
+    primary_key=("org_id",),
+    fields=(
+        Field("org_id", "string", "Stable key of the body.", unique=True, pattern=r"^org_[0-9a-f]{16}$"),
+        Field("name", "string", "Canonical name, e.g. `NHS Salford CCG`."),
+        Field("org_type", "string", "What kind of body it is.", enum=ORG_TYPES),
+        Field("ods_code", "string", "NHS Organisation Data Service code, where known.", nullable=True),
+        Field("aliases", "list[string]", "Every surface form seen for it in the articles."),
+        Field("member_org_ids", "list[string]", "For a `group` (bodies that share a figure), its members; "
+              "empty otherwise."),
+        Field("n_articles", "integer", "Articles that mention it.", minimum=0),
+    ),
+))
+
+REGISTRY.add(Table(
+    name="org_mentions",
+    description="One row per mention of a body in an article.",
+    primary_key=("mention_id",),
+    partition_by="batch",
+    foreign_keys=(
+        ForeignKey(("article_id",), "articles", ("article_id",)),
+        ForeignKey(("org_id",), "organisations", ("org_id",)),
+    ),
+    fields=(
+        Field("mention_id", "string", "Stable key of the mention.", unique=True, pattern=r"^men_[0-9a-f]{16}$"),
+        Field("article_id", "string", "The article it is in.", pattern=HEX16_PATTERN),
+        Field("org_id", "string", "The body mentioned.", pattern=r"^org_[0-9a-f]{16}$"),
+        Field("surface", "string", "The text as written: `body_text[char_start:char_end]`."),
+        *_span("mention"),
+        *_lineage("mention"),
+        _batch(),
+    ),
+))
+
+for _name, _id, _measures, _kind in (
+    ("savings", "saving_id", SAVING_MEASURES, "saving"),
+    ("deficits", "deficit_id", DEFICIT_MEASURES, "deficit"),
+):
+    REGISTRY.add(Table(
+        name=_name,
+        description=f"One row per {_kind} fact: a sum a named body (or group) "
+                    + ("plans, is set, achieves or misses in savings." if _kind == "saving"
+                       else "expects, reports or plans to overspend."),
+        primary_key=(_id,),
+        partition_by="batch",
+        foreign_keys=(
+            ForeignKey(("article_id",), "articles", ("article_id",)),
+            ForeignKey(("org_id",), "organisations", ("org_id",)),
+        ) + ((ForeignKey(("parent_saving_id",), "savings", ("saving_id",)),) if _kind == "saving" else ()),
+        fields=_fact_fields(_id, _measures, _kind),
+    ))
+
+REGISTRY.add(Table(
+    name="runs",
+    description="One row per pipeline run: one batch of inputs processed by one code version.",
+    primary_key=("run_id",),
+    fields=(
+        Field("run_id", "string", "Derived from the code version and the batch's inputs, so the same inputs "
+              "give the same id.", unique=True, pattern=r"^run_[0-9a-f]{16}$"),
+        Field("batch", "string", "The batch folder processed."),
+        Field("dagster_run_id", "string", "The Dagster run that executed it last.", nullable=True),
+        Field("started_at", "datetime", "When processing of the batch started (UTC)."),
+        Field("finished_at", "datetime", "When the run's tables were written (UTC)."),
+        Field("code_version", "string", "Version of NHS Ledger."),
+        Field("extractor_version", "string", "Version of the extractor."),
+        Field("inputs_seen", "integer", "Raw inputs (files and records of multi-article files) in the batch.",
+              minimum=0),
+        Field("articles_written", "integer", "Rows written to `articles`.", minimum=0),
+        Field("rejected_written", "integer", "Rows written to `rejected_inputs`.", minimum=0),
+        Field("org_mentions_written", "integer", "Rows written to `org_mentions`.", minimum=0),
+        Field("savings_written", "integer", "Rows written to `savings`.", minimum=0),
+        Field("deficits_written", "integer", "Rows written to `deficits`.", minimum=0),
+    ),
+))
+
+# ---- staging: the extract layer's output, before bodies are resolved to org_ids ----
+
+REGISTRY.add(Table(
+    name="mention_candidates",
+    description="One row per organisation mention found by the extractor, keyed by an article-independent "
+                "org key that the resolve step maps to an org_id.",
+    primary_key=("mention_id",),
+    partition_by="batch",
+    public=False,
+    fields=(
+        Field("mention_id", "string", "Stable key of the mention.", unique=True, pattern=r"^men_[0-9a-f]{16}$"),
+        Field("article_id", "string", "The article it is in.", pattern=HEX16_PATTERN),
+        Field("org_key", "string", "Normalised key of the body: `<org_type>:<normalised name>`."),
+        Field("org_name", "string", "The fullest name of the body seen in the article."),
+        Field("org_type", "string", "What kind of body it is.", enum=ORG_TYPES),
+        Field("surface", "string", "The text as written."),
+        *_span("mention"),
+        *_lineage("mention"),
+        _batch(),
+    ),
+))
+
+REGISTRY.add(Table(
+    name="fact_candidates",
+    description="One row per saving or deficit fact found by the extractor, before its body is resolved.",
+    primary_key=("fact_id",),
+    partition_by="batch",
+    public=False,
+    fields=(
+        Field("fact_id", "string", "Stable key; becomes `saving_id` or `deficit_id`.", unique=True,
+              pattern=r"^(sav|def)_[0-9a-f]{16}$"),
+        Field("fact_table", "string", "Which table the fact belongs to.", enum=FACT_TABLES),
+        Field("article_id", "string", "The source article.", pattern=HEX16_PATTERN),
+        Field("org_key", "string", "Normalised key of the body or group the figure belongs to."),
+        Field("org_name", "string", "Its name as the article gives it."),
+        Field("org_type", "string", "Its type.", enum=ORG_TYPES),
+        Field("member_org_keys", "list[string]", "For a group, the keys of its members."),
+        Field("scope", "string", "`org` or `aggregate`.", enum=SCOPES),
+        Field("measure", "string", "The measure.", enum=SAVING_MEASURES + DEFICIT_MEASURES),
+        Field("amount_gbp", "number", "The stated sum.", nullable=True, unit="GBP", minimum=0, exclusive_minimum=True),
+        Field("amount_low_gbp", "number", "Range low.", nullable=True, unit="GBP", minimum=0, exclusive_minimum=True),
+        Field("amount_high_gbp", "number", "Range high.", nullable=True, unit="GBP", minimum=0, exclusive_minimum=True),
+        Field("qualifier", "string", "Hedge on the amount.", nullable=True),
+        Field("fy_start", "string", "First financial year.", nullable=True, pattern=FY_PATTERN),
+        Field("fy_end", "string", "Last financial year.", nullable=True, pattern=FY_PATTERN),
+        Field("horizon_years", "integer", "Horizon in years.", nullable=True, minimum=1),
+        Field("parent_fact_id", "string", "The plan total this is a component of.", nullable=True),
+        Field("evidence", "string", "`body_text[char_start:char_end]`."),
+        *_span("evidence"),
+        Field("amount_text", "string", "The amount as written."),
+        Field("period_text", "string", "The period as written.", nullable=True),
+        *_lineage("fact"),
+        _batch(),
+    ),
+))

@@ -1,0 +1,17 @@
+"""Shared test fixtures: the read-only ../shared folder is optional (a user's clone has none)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED = PROJECT_ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not (SHARED / "devset" / "GUIDELINES.md").exists():
+        pytest.skip("../shared is not present (it is only beside CI and developer checkouts)")
+    return SHARED

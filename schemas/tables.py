@@ -250,6 +250,8 @@ REGISTRY.add(Table(
         Field("org_name", "string", "Its name as the article gives it."),
         Field("org_type", "string", "Its type.", enum=ORG_TYPES),
         Field("member_org_keys", "list[string]", "For a group, the keys of its members."),
+        Field("member_names", "list[string]", "For a group, its members' names, in the same order."),
+        Field("member_types", "list[string]", "For a group, its members' types, in the same order."),
         Field("scope", "string", "`org` or `aggregate`.", enum=SCOPES),
         Field("measure", "string", "The measure.", enum=SAVING_MEASURES + DEFICIT_MEASURES),
         Field("amount_gbp", "number", "The stated sum.", nullable=True, unit="GBP", minimum=0, exclusive_minimum=True),
@@ -266,5 +268,16 @@ REGISTRY.add(Table(
         Field("period_text", "string", "The period as written.", nullable=True),
         *_lineage("fact"),
         _batch(),
+    ),
+))
+
+REGISTRY.add(Table(
+    name="org_keys",
+    description="One row per normalised org key seen by the extractor, with the org_id the register gave it.",
+    primary_key=("org_key",),
+    public=False,
+    fields=(
+        Field("org_key", "string", "Normalised key of a body as the extractor names it.", unique=True),
+        Field("org_id", "string", "The body in `organisations`.", pattern=r"^org_[0-9a-f]{16}$"),
     ),
 ))

@@ -15,3 +15,9 @@ def shared_dir() -> Path:
     if not (SHARED / "devset" / "GUIDELINES.md").exists():
         pytest.skip("../shared is not present (it is only beside CI and developer checkouts)")
     return SHARED
+
+
+@pytest.fixture(autouse=True)
+def _throwaway_dagster_instance(monkeypatch):
+    # `make test` exports the project's DAGSTER_HOME; tests must not fill the user's run history.
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)

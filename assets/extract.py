@@ -1,0 +1,30 @@
+"""Extract layer: organisation mentions and saving/deficit facts found in each batch of articles."""
+
+import dagster as dg
+
+from assets.metadata import definition_metadata, table_metadata
+from assets.resources import LedgerPaths
+from pipeline import store
+from pipeline.extract.extractor import EXTRACTOR_VERSION
+from pipeline.extract.stage import extract_batches
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec("mention_candidates", group_name="extract", deps=["articles"], code_version=EXTRACTOR_VERSION,
+                     description="One row per mention of a public body found by the extractor, keyed by a "
+                                 "normalised org key the register resolves.",
+                     metadata=definition_metadata("mention_candidates")),
+        dg.AssetSpec("fact_candidates", group_name="extract", deps=["articles"], code_version=EXTRACTOR_VERSION,
+                     description="One row per saving or deficit fact found by the extractor, with its amount, "
+                                 "measure, period, evidence span and rule, before its body is resolved.",
+                     metadata=definition_metadata("fact_candidates")),
+    ],
+)
+def extracted_candidates(context: dg.AssetExecutionContext, ledger: LedgerPaths):
+    """Extract only batches whose articles were re-ingested since their candidates were written."""
+    report = extract_batches(ledger.warehouse, full=ledger.full_rebuild)
+    context.log.info(f"extracted batches {report.processed}")
+    for table in ("mention_candidates", "fact_candidates"):
+        frame = store.read_table(ledger.warehouse, table)
+        yield dg.MaterializeResult(asset_key=table, metadata=table_metadata(
+            table, frame, batches_processed=dg.MetadataValue.text(", ".join(report.processed) or "none")))

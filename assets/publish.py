@@ -1,0 +1,56 @@
+"""Publish layer: the fact tables with resolved bodies, the runs table, and the DuckDB file."""
+
+import dagster as dg
+
+from assets.metadata import definition_metadata, table_metadata
+from assets.resources import LedgerPaths
+from pipeline import __version__, store
+from pipeline.publish import publish_tables
+from pipeline.run_table import write_runs_table
+from pipeline.warehouse import DUCKDB_FILE, build_duckdb
+
+PUBLISHED = {
+    "org_mentions": "One row per mention of a body in an article, with its org_id and exact character span.",
+    "savings": "One row per saving fact: target, potential, achieved or shortfall, with amount, period, "
+               "evidence sentence and lineage.",
+    "deficits": "One row per deficit fact: forecast, actual or planned, with amount, period, evidence "
+                "sentence and lineage.",
+}
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(name, group_name="publish", deps=["organisations", "mention_candidates", "fact_candidates"],
+                     code_version=__version__, description=description, metadata=definition_metadata(name))
+        for name, description in PUBLISHED.items()
+    ],
+)
+def published_facts(ledger: LedgerPaths):
+    publish_tables(ledger.warehouse)
+    for table in PUBLISHED:
+        frame = store.read_table(ledger.warehouse, table)
+        yield dg.MaterializeResult(asset_key=table, metadata=table_metadata(table, frame))
+
+@dg.asset(
+    group_name="publish",
+    deps=["articles", "rejected_inputs", *PUBLISHED],
+    code_version=__version__,
+    description="One row per run: one batch of inputs processed by one code version, with its times and the "
+                "rows it wrote to each table.",
+    metadata=definition_metadata("runs"),
+)
+def runs(ledger: LedgerPaths) -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata=table_metadata("runs", write_runs_table(ledger.warehouse)))
+
+@dg.asset(
+    group_name="publish",
+    deps=["articles", "rejected_inputs", "organisations", *PUBLISHED, "runs"],
+    code_version=__version__,
+    description=f"The DuckDB file `{DUCKDB_FILE}`, built from the Parquet tables in one transaction and swapped "
+                "in atomically, with COMMENTs on every table and column and a `facts` view.",
+)
+def nhs_ledger_duckdb(ledger: LedgerPaths) -> dg.MaterializeResult:
+    path = build_duckdb(ledger.warehouse)
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(path)),
+        "size_bytes": dg.MetadataValue.int(path.stat().st_size),
+    })

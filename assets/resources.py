@@ -1,0 +1,23 @@
+"""Where the pipeline reads and writes: the one resource every asset shares."""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+class LedgerPaths(dg.ConfigurableResource):
+    """The raw folder and the warehouse folder (relative paths are taken from the working directory)."""
+
+    raw_dir: str = os.environ.get("NHS_LEDGER_RAW", "raw")
+    warehouse_dir: str = os.environ.get("NHS_LEDGER_WAREHOUSE", "warehouse")
+    full_rebuild: bool = False
+
+    @property
+    def raw(self) -> Path:
+        return Path(self.raw_dir).resolve()
+
+    @property
+    def warehouse(self) -> Path:
+        path = Path(self.warehouse_dir).resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path

@@ -1,0 +1,215 @@
+"""Extract one article: its organisation mentions and its saving and deficit facts.
+
+Runs each recogniser once over the whole text (money, periods, bodies), then
+classifies each figure sentence by sentence, merges restatements of the same
+fact (keeping the most precise amount and every statement as evidence), and
+links plan components to their totals. Output rows match the staging tables
+`mention_candidates` and `fact_candidates`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field, replace
+
+from pipeline.extract.amounts import Money, find_money
+from pipeline.extract.bodies import find_candidates
+from pipeline.extract.facts import ArticleContext, FactDraft, classify
+from pipeline.extract.orgs import find_org_mentions
+from pipeline.extract.periods import find_periods
+from pipeline.extract.sentences import sentence_index, split_sentences
+
+# Bump on any change that alters what the extractor outputs; recorded on every row.
+EXTRACTOR_VERSION = "0.2.0"
+
+
+@dataclass
+class Extraction:
+    mentions: list[dict] = field(default_factory=list)
+    facts: list[dict] = field(default_factory=list)
+    # Every statement of each fact, restatements included: (fact_id, char_start, char_end).
+    statements: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+def stable_id(prefix: str, *parts: object) -> str:
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()
+    return f"{prefix}_{digest[:16]}"
+
+
+def extract_article(article_id: str, text: str, published_on: dt.date | None = None) -> Extraction:
+    mentions = find_org_mentions(text, published_on)
+    result = Extraction(mentions=[_mention_row(article_id, m) for m in mentions])
+    money = [m for m in find_money(text) if m.currency == "GBP"]
+    if not money:
+        return result
+    sentences = split_sentences(text)
+    ctx = ArticleContext(text, sentences, find_candidates(text, mentions), find_periods(text))
+    drafts: list[FactDraft] = []
+    for figure in money:
+        sentence_no = sentence_index(sentences, figure.start)
+        if sentence_no < 0:
+            continue
+        draft = classify(ctx, figure, sentence_no, drafts)
+        if draft is not None:
+            drafts.append(draft)
+    kept, statements_of = merge_restatements(drafts)
+    ids = {i: _fact_id(article_id, drafts[i]) for i in kept}
+    for i in kept:
+        draft = drafts[i]
+        parent = _representative(draft.parent, kept, statements_of) if draft.parent is not None else None
+        result.facts.append(_fact_row(article_id, ids[i], draft, text, ids.get(parent) if parent is not None else None))
+        for j in statements_of[i]:
+            result.statements.append((ids[i], drafts[j].evidence_start, drafts[j].evidence_end))
+    return result
+
+
+# ---- one fact, however many times it is stated ----
+
+def merge_restatements(drafts: list[FactDraft]) -> tuple[list[int], dict[int, list[int]]]:
+    """Group drafts that state the same fact (same table, body and measure, amounts equal up to the
+    rounding of the less precise one). Returns the representative of each group (the most precise
+    statement) and, for each representative, every statement in the group."""
+    groups: list[list[int]] = []
+    for i, draft in enumerate(drafts):
+        for group in groups:
+            if all(_same_fact(drafts[j], draft) for j in group):
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    kept: list[int] = []
+    statements_of: dict[int, list[int]] = {}
+    for group in groups:
+        best = max(group, key=lambda j: (_precision_rank(drafts[j].money), -j))
+        merged = _merge_into(drafts, best, group)
+        drafts[best] = merged
+        kept.append(best)
+        statements_of[best] = sorted(group)
+    return sorted(kept), statements_of
+
+
+def _same_fact(a: FactDraft, b: FactDraft) -> bool:
+    if a.table != b.table or a.body.key != b.body.key:
+        return False
+    if a.measure != b.measure and not (a.measure_defaulted or b.measure_defaulted):
+        return False
+    if a.is_component != b.is_component:
+        return False
+    if (a.money.amount_gbp is None) != (b.money.amount_gbp is None):
+        return False
+    if a.money.amount_gbp is None:
+        return a.money.low_gbp == b.money.low_gbp and a.money.high_gbp == b.money.high_gbp
+    if a.money.start == b.money.start:
+        return False
+    return _rounds_to(a.money, b.money)
+
+
+def _rounds_to(a: Money, b: Money) -> bool:
+    precise, rough = (a, b) if _precision_rank(a) >= _precision_rank(b) else (b, a)
+    unit = _stated_unit(rough)
+    difference = abs(precise.amount_gbp - rough.amount_gbp)
+    if difference == 0:
+        return True
+    # "more than seven million" for 7.58m truncates; "£7.6m" for £7.58m rounds.
+    return difference < unit * (1.0 if rough.qualifier else 0.5) + 1e-6
+
+
+_DIGITS = re.compile(r"(\d[\d,]*)(?:\.(\d+))?")
+
+
+def _stated_unit(money: Money) -> float:
+    """The place value of the last digit as written: £7.6m -> 100,000; £29m -> 1,000,000."""
+    match = _DIGITS.search(money.text)
+    value = money.amount_gbp or 0.0
+    if match is None:  # amount in words: "seven million pounds"
+        magnitude = 1.0
+        while magnitude * 10 <= value:
+            magnitude *= 10
+        return magnitude
+    whole, decimals = match.group(1).replace(",", ""), match.group(2) or ""
+    written = float(f"{whole}.{decimals}" if decimals else whole)
+    scale = value / written if written else 1.0
+    if decimals:
+        return scale * 10 ** -len(decimals)
+    trailing_zeros = len(whole) - len(whole.rstrip("0")) if scale == 1.0 else 0
+    return scale * 10 ** trailing_zeros
+
+
+def _precision_rank(money: Money) -> float:
+    if money.amount_gbp is None:
+        return 0.0
+    return -_stated_unit(money)
+
+
+def _merge_into(drafts: list[FactDraft], best: int, group: list[int]) -> FactDraft:
+    merged = drafts[best]
+    for j in group:
+        other = drafts[j]
+        if merged.fy_start is None and merged.fy_end is None and (other.fy_start or other.fy_end):
+            merged = replace(merged, fy_start=other.fy_start, fy_end=other.fy_end, period_text=other.period_text)
+        if merged.horizon_years is None and other.horizon_years is not None:
+            merged = replace(merged, horizon_years=other.horizon_years)
+        if merged.measure_defaulted and not other.measure_defaulted:
+            merged = replace(merged, measure=other.measure, measure_defaulted=False)
+    return merged
+
+
+def _representative(index: int, kept: list[int], statements_of: dict[int, list[int]]) -> int | None:
+    for representative in kept:
+        if index in statements_of[representative]:
+            return representative
+    return None
+
+
+# ---- rows ----
+
+def _fact_id(article_id: str, draft: FactDraft) -> str:
+    prefix = "sav" if draft.table == "savings" else "def"
+    return stable_id(prefix, article_id, draft.table, draft.money.start, draft.money.end)
+
+
+def _mention_row(article_id: str, mention) -> dict:
+    return {
+        "mention_id": stable_id("men", article_id, mention.start, mention.end),
+        "article_id": article_id,
+        "org_key": mention.key,
+        "org_name": mention.name,
+        "org_type": mention.org_type,
+        "surface": mention.surface,
+        "char_start": mention.start,
+        "char_end": mention.end,
+        "rule_id": mention.rule_id,
+    }
+
+
+def _fact_row(article_id: str, fact_id: str, draft: FactDraft, text: str, parent_id: str | None) -> dict:
+    money = draft.money
+    return {
+        "fact_id": fact_id,
+        "fact_table": draft.table,
+        "article_id": article_id,
+        "org_key": draft.body.key,
+        "org_name": draft.body.name,
+        "org_type": draft.body.org_type,
+        "member_org_keys": [m.key for m in draft.body.members],
+        "member_names": [m.name for m in draft.body.members],
+        "member_types": [m.org_type for m in draft.body.members],
+        "scope": draft.body.scope,
+        "measure": draft.measure,
+        "amount_gbp": money.amount_gbp,
+        "amount_low_gbp": money.low_gbp,
+        "amount_high_gbp": money.high_gbp,
+        "qualifier": money.qualifier,
+        "fy_start": draft.fy_start,
+        "fy_end": draft.fy_end,
+        "horizon_years": draft.horizon_years,
+        "parent_fact_id": parent_id,
+        "evidence": text[draft.evidence_start:draft.evidence_end],
+        "char_start": draft.evidence_start,
+        "char_end": draft.evidence_end,
+        "amount_text": money.text,
+        "period_text": draft.period_text,
+        "rule_id": draft.rule_id,
+    }

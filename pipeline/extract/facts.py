@@ -1,0 +1,336 @@
+"""Decide which money figures are savings or deficits, of whom, of what measure, for when.
+
+One figure at a time: the nearest fact cue (a saving word, a deficit word, or a
+negative such as a budget or an investment) says whether it is a fact at all;
+the nearest measure cue in its clause says which measure; the body is the one
+the clause is about; the period is the one the clause (or the plan it belongs
+to) names. Tables and bullet lists borrow cues and periods from their headers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from pipeline.extract.amounts import Money
+from pipeline.extract.bodies import Body, Candidate, group_of
+from pipeline.extract.lexicon import CueHit, fact_cues, measure_cues
+from pipeline.extract.periods import Period
+from pipeline.extract.sentences import Sentence
+
+# Clause boundaries inside a sentence; a contrastive one also stops a period applying across it.
+_CLAUSE_BREAK = re.compile(r"\s*(?:;|:|\s[–—]\s|,\s*(?=(?:and|but|while|whereas|with|despite|although|though|as|after|"
+                           r"before|unless|which|who|where|however)\b)|\s(?=(?:despite|although|whereas|unless)\b))")
+_CONTRASTIVE = re.compile(r"^\s*[,;]?\s*(?:but|while|whereas|despite|although|though|however|unless)\b", re.I)
+# A figure introduced as the source of part of a plan: "£7.6m from emergency admissions".
+_COMPONENT_TAIL = re.compile(r"^\s*(?:(?:is|are|was|will|would|could|should)?\s*(?:expected|due|set|planned)?\s*"
+                             r"(?:to\s+)?(?:come|comes|coming)?\s*(?:from|through|by\s+\w+ing)\b)", re.I)
+_REFERS_TO_PLAN = re.compile(r"\b(?:the|this|that|its) (?:plan|programme|strategy|scheme|STP|recovery plan)\b|"
+                             r"\b(?:of that|of which|of this|a further)\b", re.I)
+_QUOTE_OPEN = "‘“'\""
+MAX_CUE_DISTANCE = 120
+
+
+@dataclass(frozen=True, slots=True)
+class FactDraft:
+    table: str
+    measure: str
+    money: Money
+    body: Body
+    fy_start: str | None
+    fy_end: str | None
+    horizon_years: int | None
+    period_text: str | None
+    evidence_start: int
+    evidence_end: int
+    rule_id: str
+    sentence_no: int
+    is_component: bool = False
+    parent: int | None = None  # index of the plan total in the article's draft list
+    measure_defaulted: bool = False  # no cue named the measure: a restatement may carry a better one
+
+
+@dataclass
+class ArticleContext:
+    text: str
+    sentences: list[Sentence]
+    candidates: list[Candidate]
+    periods: list[Period]
+
+
+def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[FactDraft]) -> FactDraft | None:
+    sentence = ctx.sentences[sentence_no]
+    if money.currency != "GBP" or money.per_unit:
+        return None
+    cue_text_span = (sentence.start, sentence.end)
+    header = _table_header(ctx, sentence_no) if sentence.kind == "row" else None
+    cue, measure_hint = _fact_cue(ctx.text, money, cue_text_span, header)
+    component_parent = _component_parent(ctx, money, sentence, drafts)
+    if cue is None and component_parent is None:
+        return None
+    if cue is not None and cue.rule.kind == "negative":
+        return None
+    if not money.explicit_currency and cue is None:
+        return None
+    if cue is None:
+        table, rule_id = "savings", "saving.component"
+    else:
+        table = "savings" if cue.rule.kind == "saving" else "deficits"
+        rule_id = cue.rule.rule_id
+        if rule_id == "deficit.shortfall" and _near_savings_words(ctx.text, sentence):
+            table, rule_id, measure_hint = "savings", "saving.shortfall", "shortfall"
+    body = _body_for(ctx, money, sentence_no, drafts, header)
+    if body is None:
+        return None
+    measure, defaulted = _measure(ctx.text, money, sentence, table, cue, measure_hint, header)
+    period = _period_for(ctx, money, sentence_no, header)
+    fy_start, fy_end, horizon, period_text = _period_fields(period, table)
+    parent = component_parent if component_parent is not None and drafts[component_parent].body.key == body.key else None
+    draft = FactDraft(table, measure, money, body, fy_start, fy_end, horizon, period_text,
+                      sentence.start, sentence.end, rule_id, sentence_no,
+                      is_component=parent is not None, parent=parent, measure_defaulted=defaulted)
+    if period is None and table == "savings":
+        draft = _inherit_plan_period(ctx, draft, drafts, sentence)
+    return draft
+
+
+# ---- is it a fact, and of which kind ----
+
+def _fact_cue(text: str, money: Money, span: tuple[int, int], header: str | None) -> tuple[CueHit | None, str | None]:
+    if header is not None:
+        hits = fact_cues().find(header)
+        best = next((h for h in hits if h.rule.kind != "negative"), hits[0] if hits else None)
+        return best, None
+    hits = [h for h in fact_cues().find(text, span[0], span[1]) if not (money.start <= h.start < money.end)]
+    best, best_distance = None, MAX_CUE_DISTANCE + 1
+    for hit in hits:
+        distance = _distance(hit.start, hit.end, money)
+        if _other_money_between(text, hit, money):
+            distance += 40
+        if distance < best_distance or (distance == best_distance and best is not None and hit.rule.kind != "negative"):
+            best, best_distance = hit, distance
+    return best, None
+
+
+def _distance(start: int, end: int, money: Money) -> int:
+    if end <= money.start:
+        return money.start - end
+    if start >= money.end:
+        return start - money.end
+    return 0
+
+
+_MONEY_SIGN = re.compile(r"£|\d(?:m|bn|k)\b|million|billion")
+
+
+def _other_money_between(text: str, hit: CueHit, money: Money) -> bool:
+    lo, hi = (hit.end, money.start) if hit.end <= money.start else (money.end, hit.start)
+    return bool(_MONEY_SIGN.search(text, lo, hi)) if hi > lo else False
+
+
+def _near_savings_words(text: str, sentence: Sentence) -> bool:
+    return bool(re.search(r"\b(?:savings?|QIPP|CIP|efficiency|target)\b", text[sentence.start:sentence.end], re.I))
+
+
+# ---- which measure ----
+
+def _measure(text: str, money: Money, sentence: Sentence, table: str, cue: CueHit | None,
+             hint: str | None, header: str | None) -> tuple[str, bool]:
+    applies = "saving" if table == "savings" else "deficit"
+    if header is not None:
+        column = _column_header(text, money, sentence, header)
+        hits = [h for h in measure_cues().find(column) if h.rule.kind == applies]
+        if hits:
+            return hits[0].rule.measure, False
+    if hint:
+        return hint, False
+    lo, hi = _clause(text, sentence, money)
+    hits = [h for h in measure_cues().find(text, lo, hi) if h.rule.kind == applies]
+    if hits:
+        nearest = min(hits, key=lambda h: (_distance(h.start, h.end, money), _MEASURE_PRIORITY[h.rule.measure]))
+        return nearest.rule.measure, False
+    if cue is not None and cue.rule.measure and cue.rule.kind == applies:
+        return cue.rule.measure, True
+    return ("target" if table == "savings" else "forecast"), True
+
+
+_MEASURE_PRIORITY = {"shortfall": 0, "achieved": 1, "potential": 2, "target": 3, "planned": 0, "actual": 1, "forecast": 2}
+
+
+def _clause(text: str, sentence: Sentence, money: Money) -> tuple[int, int]:
+    lo, hi = sentence.start, sentence.end
+    for match in _CLAUSE_BREAK.finditer(text, sentence.start, sentence.end):
+        if match.end() <= money.start:
+            lo = match.end()
+        elif match.start() >= money.end:
+            hi = match.start()
+            break
+    return lo, hi
+
+
+# ---- whose figure ----
+
+def _body_for(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[FactDraft],
+              header: str | None) -> Body | None:
+    sentence = ctx.sentences[sentence_no]
+    if sentence.kind == "row":
+        row = [c for c in _in(ctx.candidates, sentence.start, sentence.end) if c.kind == "named"]
+        return row[0].body if row else None
+    lo, hi = _clause(ctx.text, sentence, money)
+    in_sentence = _in(ctx.candidates, sentence.start, sentence.end)
+    before_in_clause = [c for c in in_sentence if lo <= c.start and c.end <= money.start]
+    after_in_clause = [c for c in in_sentence if money.end <= c.start and c.end <= hi]
+    chosen: Candidate | None = None
+    if before_in_clause:
+        chosen = before_in_clause[-1]
+    elif after_in_clause and after_in_clause[0].kind in ("collective", "named"):
+        chosen = after_in_clause[0]
+    else:
+        before_in_sentence = [c for c in in_sentence if c.end <= money.start]
+        if before_in_sentence:
+            chosen = before_in_sentence[0]
+        elif after_in_clause:
+            chosen = after_in_clause[0]
+    if chosen is not None:
+        return _with_coordinated(ctx, chosen, in_sentence)
+    return _topic(ctx, sentence_no, drafts)
+
+
+def _in(candidates: list[Candidate], start: int, end: int) -> list[Candidate]:
+    return [c for c in candidates if start <= c.start and c.end <= end]
+
+
+_COORDINATOR = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)$")
+
+
+def _with_coordinated(ctx: ArticleContext, chosen: Candidate, in_sentence: list[Candidate]) -> Body:
+    """'NHS Dorset and NHS Bournemouth and Poole ... £200m': a figure shared by a list of named bodies."""
+    if chosen.kind != "named":
+        return chosen.body
+    named = [c for c in in_sentence if c.kind == "named"]
+    i = named.index(chosen)
+    lo = hi = i
+    while lo > 0 and _COORDINATOR.match(ctx.text[named[lo - 1].end:named[lo].start]):
+        lo -= 1
+    while hi + 1 < len(named) and _COORDINATOR.match(ctx.text[named[hi].end:named[hi + 1].start]):
+        hi += 1
+    members = [c.body for c in named[lo:hi + 1]]
+    if len({m.key for m in members}) < 2:
+        return chosen.body
+    return group_of(members)
+
+
+def _topic(ctx: ArticleContext, sentence_no: int, drafts: list[FactDraft]) -> Body | None:
+    """A figure in a sentence that names no body belongs to the body of the passage: the last fact's,
+    if it was in the last two sentences, else the body named in the previous sentence."""
+    if drafts and sentence_no - drafts[-1].sentence_no <= 2:
+        return drafts[-1].body
+    if sentence_no == 0:
+        return None
+    previous = ctx.sentences[sentence_no - 1]
+    named = [c for c in _in(ctx.candidates, previous.start, previous.end) if c.kind in ("named", "reference")]
+    return named[0].body if named else None
+
+
+# ---- plans and their components ----
+
+def _component_parent(ctx: ArticleContext, money: Money, sentence: Sentence, drafts: list[FactDraft]) -> int | None:
+    if not _COMPONENT_TAIL.match(ctx.text, money.end, sentence.end):
+        return None
+    value = money.amount_gbp if money.amount_gbp is not None else money.high_gbp
+    for index in range(len(drafts) - 1, -1, -1):
+        draft = drafts[index]
+        if draft.table != "savings" or draft.is_component:
+            continue
+        if sentence.start - draft.evidence_end > 600:
+            break
+        total = draft.money.amount_gbp if draft.money.amount_gbp is not None else draft.money.high_gbp
+        if total is not None and value is not None and total > value and draft.money.start < money.start:
+            return index
+    return None
+
+
+def _inherit_plan_period(ctx: ArticleContext, draft: FactDraft, drafts: list[FactDraft], sentence: Sentence) -> FactDraft:
+    """A component of a plan, or a sentence about 'the plan', takes the plan's period."""
+    if draft.parent is not None:
+        plan = drafts[draft.parent]
+    elif _REFERS_TO_PLAN.search(ctx.text, sentence.start, sentence.end):
+        plans = [d for d in drafts if d.table == "savings" and d.body.key == draft.body.key and not d.is_component]
+        if not plans:
+            return draft
+        plan = plans[-1]
+    else:
+        return draft
+    return replace(draft, fy_start=plan.fy_start, fy_end=plan.fy_end, horizon_years=plan.horizon_years,
+                   period_text=plan.period_text)
+
+
+# ---- when ----
+
+def _period_for(ctx: ArticleContext, money: Money, sentence_no: int, header: str | None) -> Period | None:
+    sentence = ctx.sentences[sentence_no]
+    if header is not None:
+        return _header_period(ctx, sentence_no)
+    periods = [p for p in ctx.periods if sentence.start <= p.start and p.end <= sentence.end and p.kind != "calendar"]
+    if not periods:
+        return None
+    lo, hi = _clause(ctx.text, sentence, money)
+    in_clause = [p for p in periods if lo <= p.start and p.end <= hi]
+    if in_clause:
+        return min(in_clause, key=lambda p: _distance(p.start, p.end, money))
+    reachable = [p for p in periods if not _contrast_between(ctx.text, p, money)]
+    if reachable:
+        return min(reachable, key=lambda p: _distance(p.start, p.end, money))
+    return None
+
+
+def _contrast_between(text: str, period: Period, money: Money) -> bool:
+    lo, hi = (period.end, money.start) if period.end <= money.start else (money.end, period.start)
+    between = text[lo:hi]
+    return any(_CONTRASTIVE.match(between[m.start():]) for m in re.finditer(r"[,;]|\b(?:but|despite|although|while|whereas|unless)\b", between))
+
+
+def _period_fields(period: Period | None, table: str) -> tuple[str | None, str | None, int | None, str | None]:
+    if period is None or period.kind in ("this_year", "calendar"):
+        return None, None, None, None if period is None else period.text
+    if period.kind == "horizon":
+        return None, None, period.horizon_years, period.text
+    if period.kind == "year_end" and table == "savings":
+        return None, period.fy_end, None, period.text
+    return period.fy_start, period.fy_end, period.horizon_years, period.text
+
+
+# ---- tables ----
+
+def _table_header(ctx: ArticleContext, sentence_no: int) -> str | None:
+    """The first row of the table this row belongs to (the header names the columns' measures)."""
+    first = sentence_no
+    while first > 0 and ctx.sentences[first - 1].kind == "row":
+        first -= 1
+    if first == sentence_no:
+        return None
+    header = ctx.sentences[first]
+    return ctx.text[header.start:header.end]
+
+
+def _column_header(text: str, money: Money, sentence: Sentence, header: str) -> str:
+    row = text[sentence.start:sentence.end]
+    column = row[:money.start - sentence.start].count("|")
+    cells = header.split("|")
+    return cells[column] if column < len(cells) else header
+
+
+def _header_period(ctx: ArticleContext, sentence_no: int) -> Period | None:
+    first = sentence_no
+    while first > 0 and ctx.sentences[first - 1].kind == "row":
+        first -= 1
+    header = ctx.sentences[first]
+    in_header = [p for p in ctx.periods if header.start <= p.start and p.end <= header.end and p.kind != "calendar"]
+    if in_header:
+        return in_header[0]
+    if first > 0:
+        intro = ctx.sentences[first - 1]
+        in_intro = [p for p in ctx.periods if intro.start <= p.start and p.end <= intro.end and p.kind != "calendar"]
+        if in_intro:
+            return in_intro[-1]
+    return None

@@ -1,0 +1,69 @@
+"""The extractor's word lists, loaded once from `pipeline/data/*.csv` and compiled.
+
+Signal words change with the world and with the press's habits, so they live in
+data files reviewed like code; this module only turns them into regexes.
+Each list becomes one alternation with a named group per row, so a sentence is
+scanned once however many cues there are.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True, slots=True)
+class CueRule:
+    rule_id: str
+    kind: str  # fact cues: saving | deficit | negative; measure cues: the table the measure applies to
+    measure: str | None
+    pattern: str
+    description: str
+    example: str
+
+
+@dataclass(frozen=True, slots=True)
+class CueHit:
+    start: int
+    end: int
+    rule: CueRule
+
+
+class CueSet:
+    def __init__(self, rules: list[CueRule]):
+        self.rules = rules
+        alternation = "|".join(f"(?P<c{i}>{rule.pattern})" for i, rule in enumerate(rules))
+        self._regex = re.compile(alternation, re.IGNORECASE)
+
+    def find(self, text: str, start: int = 0, end: int | None = None) -> list[CueHit]:
+        end = len(text) if end is None else end
+        return [
+            CueHit(m.start(), m.end(), self.rules[int(m.lastgroup[1:])])
+            for m in self._regex.finditer(text, start, end)
+        ]
+
+
+def read_rows(filename: str) -> list[dict[str, str]]:
+    with (DATA_DIR / filename).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@cache
+def fact_cues() -> CueSet:
+    return CueSet([
+        CueRule(r["rule_id"], r["kind"], r["measure"] or None, r["pattern"], r["description"], r["example"])
+        for r in read_rows("fact_cues.csv")
+    ])
+
+
+@cache
+def measure_cues() -> CueSet:
+    return CueSet([
+        CueRule(r["rule_id"], r["applies_to"], r["measure"], r["pattern"], r["description"], r["example"])
+        for r in read_rows("measure_cues.csv")
+    ])

@@ -1,0 +1,362 @@
+"""Time periods in news text: UK financial years, year-end positions, horizons.
+
+This module is the surface layer for periods. It finds the phrases that tie
+a figure to a time ("in 2014/15", "by 2020/21", "by the end of 2015-16",
+"between 2011/12 and 2014/2015", "over the next three years", "this financial
+year", "by 2020") and normalises them to UK financial years (April to March,
+written "YYYY/YY"), a horizon in years, or a kind with no year at all. It does
+NOT decide which figure a period belongs to, nor fill "this year" from a
+dateline: callers do that (GUIDELINES.md "The period", "Finer points").
+
+Design constraints:
+- One precompiled pattern scans the text once for year tokens and for the
+  word "year"; the words around each hit are then read with anchored or
+  short-window matches, so the cost stays linear in the text.
+- Only years 1990-2049 are plausible; fy_start is never after fy_end.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Period", "find_periods", "fy_label", "parse_fy"]
+
+FIRST_PLAUSIBLE_YEAR = 1990
+LAST_PLAUSIBLE_YEAR = 2049
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    start: int
+    end: int
+    text: str
+    fy_start: str | None  # UK financial year "YYYY/YY"
+    fy_end: str | None
+    horizon_years: int | None
+    # "in", "by", "year_end", "between", "horizon", "this_year" or "calendar"
+    kind: str
+
+
+def fy_label(start_year: int) -> str:
+    """The financial year starting in April of `start_year`: 2014 -> "2014/15"."""
+    return f"{start_year}/{(start_year + 1) % 100:02d}"
+
+
+def parse_fy(token: str) -> int | None:
+    """Start year of a financial-year token, or None if it is not one.
+
+    Accepts "2014/15", "2014-15", "2014–15", "2014/2015", "FY2014/15", the
+    doubled-zero typo "20013/14" (read as 2013/14) and a short "14/15": a
+    token handed to this function is taken to be a financial year, whereas
+    find_periods only reads a short one where the text says so ("FY14/15",
+    "in 14/15"). The two parts must be consecutive years in 1990-2049.
+    """
+    parts = _FY_PARTS.fullmatch(token.strip())
+    if parts is None:
+        return None
+    return _fy_start_year(parts.group("first"), parts.group("second"))
+
+
+def find_periods(text: str) -> list[Period]:
+    """Every period phrase in `text`, sorted by start and non-overlapping."""
+    found: list[Period] = []
+    year_tokens: list[_YearToken] = []
+    for match in _ANCHORS.finditer(text):
+        if match.group("first_tail") is not None:
+            token = _financial_year_token(text, match)
+            if token is not None:
+                year_tokens.append(token)
+        elif match.group("calendar_tail") is not None:
+            period = _calendar_period(text, match)
+            if period is not None:
+                found.append(period)
+        else:
+            period = _year_word_period(text, match)
+            if period is not None:
+                found.append(period)
+    found.extend(_financial_year_periods(text, year_tokens))
+    return _without_overlaps(found)
+
+
+# --- patterns -------------------------------------------------------------------
+
+# Horizontal whitespace only (NBSP included): a period does not run across lines.
+_SP = r"[^\S\r\n]"
+_DASH = "\\-\u2010\u2011\u2012\u2013\u2014"  # for use inside [...]
+_FY_SEP = rf"{_SP}?[/{_DASH}]{_SP}?"
+
+_FY_PARTS = re.compile(
+    rf"(?:(?i:FY){_SP}?)?(?P<first>[0-9]{{2}}|[0-9]{{4,5}}){_FY_SEP}(?P<second>[0-9]{{2}}|[0-9]{{4}})"
+)
+
+# One scan finds every financial-year token, every plausible calendar year and
+# every "year"/"years", which all period phrases contain. The pattern opens with
+# a plain character class on purpose: sre then skips to the next digit or "y" in
+# C; the branches below re-read that first character through lookbehinds.
+_NOT_AFTER = r"\w/£$€.,:\ufffd"
+_ANCHORS = re.compile(
+    rf"[0-9yY](?:"
+    # "2014/15", "2014-2015", "20013/14" (a typo), "14/15"; not part of a date,
+    # an amount or a longer number. "FY2014/15" may touch its letters.
+    rf"(?<=[0-9])(?:(?<![{_NOT_AFTER}][0-9])|(?<=FY[0-9])|(?<=fy[0-9]))"
+    rf"(?P<first_tail>(?<=2)00[0-9]{{2}}|(?<=[12])[0-9]{{3}}|[0-9])"
+    rf"{_FY_SEP}(?P<second>[0-9]{{4}}|[0-9]{{2}})(?![0-9]|[/.,:][0-9]|%)"
+    # "2020" alone: not "2020s", "2,020", "£2020" or one end of "2015-2020".
+    rf"|(?<=[0-9])(?<![{_NOT_AFTER}{_DASH}][0-9])(?P<calendar_tail>(?<=1)99[0-9]|(?<=2)0[0-4][0-9])"
+    rf"(?![0-9]|{_SP}?[/{_DASH}]{_SP}?[0-9]|[.,:][0-9]|%|\w)"
+    rf"|(?<=[yY])(?<!\w[yY])(?P<year_word>(?i:ear))(?P<plural>[sS])?(?!\w)"
+    rf")"
+)
+
+
+def _reversed_alternation(phrases: list[str] | tuple[str, ...]) -> str:
+    """Regex alternation of `phrases` written backwards, longest first.
+
+    The words before an anchor are read by one anchored match on the reversed
+    text, which costs far less than searching a window forwards; longest first
+    so that "by the end of" wins over "of".
+    """
+    ordered = sorted(phrases, key=len, reverse=True)
+    return "|".join(re.escape(p[::-1]).replace(r"\ ", f"{_SP}{{1,3}}") for p in ordered)
+
+
+def _normalised_phrase(reversed_text: str) -> str:
+    return " ".join(reversed_text[::-1].lower().split())
+
+
+# Words that lead into a financial year, and what they make of it.
+_FY_LEADS: dict[str, str] = {
+    **dict.fromkeys(
+        ("by the end of", "at the end of", "to the end of", "the end of", "by end of", "end of",
+         "ended", "ending", "ends", "end"),
+        "year_end",
+    ),
+    **dict.fromkeys(("until the end of", "till the end of", "by", "until", "till", "up to"), "by"),
+    **dict.fromkeys(("in", "for", "during", "of", "throughout", "over", "across", "within"), "in"),
+    **dict.fromkeys(("between", "from"), "between"),
+}
+# Before the token, backwards: optional "FY", "financial year", "the", then the lead.
+_FY_LEAD_REVERSED = re.compile(
+    rf"(?i)(?:{_SP}?YF{_SP}{{1,3}}|{_SP}{{1,3}})"
+    rf"(?:raey{_SP}{{1,3}}(?:laicnanif|lacsif){_SP}{{1,3}})?"
+    rf"(?:eht{_SP}{{1,3}})?"
+    rf"(?P<lead>{_reversed_alternation(tuple(_FY_LEADS))})(?!\w)"
+)
+_FY_LETTERS_BEFORE = re.compile(rf"(?i)(?<!\w)FY{_SP}?\Z")
+# "for the 2014/15 financial year": the trailing words belong to the phrase.
+_FY_SUFFIX = re.compile(rf"(?i){_SP}{{1,3}}(?:financial|fiscal){_SP}{{1,3}}year(?!\w)")
+# What may sit between the two years of one span: "2011/12 and 2014/15",
+# "2011/12 to 2014/15", "2011/12-2014/15".
+_FY_JOIN = re.compile(
+    rf"{_SP}{{0,3}}(?:(?i:and|to|until|till|through)|[{_DASH}])"
+    rf"{_SP}{{0,3}}(?:(?i:the){_SP}{{1,3}})?(?:(?i:financial|fiscal){_SP}{{1,3}}(?i:year){_SP}{{1,3}})?"
+)
+# "in 14/15 weeks" or "12/13 per cent" are not financial years.
+_COUNT_AFTER = re.compile(
+    rf"(?i){_SP}*(?:%|per{_SP}?cent|percent|weeks?|days?|months?|years?|hours?|minutes?|of{_SP}+the)(?!\w)"
+)
+
+_CALENDAR_PREFIX = re.compile(
+    rf"(?i)(?<!\w)(?:"
+    # "by March 2016" closes the financial year 2015/16.
+    rf"(?P<year_to>(?:the{_SP}+)?(?:(?:financial|fiscal){_SP}+)?year{_SP}+(?:to|ending|ended)"
+    rf"{_SP}+(?:31(?:st)?{_SP}+)?March)"
+    rf"|(?P<march_end>(?:(?:by|at|to){_SP}+(?:the{_SP}+end{_SP}+of{_SP}+)?|(?:the{_SP}+)?end{_SP}+of{_SP}+)"
+    rf"(?:31(?:st)?{_SP}+)?March)"
+    rf"|(?P<calendar>(?:(?:by|at){_SP}+)?the{_SP}+end{_SP}+of|by|in|during|until|till|before|throughout)"
+    rf"){_SP}+\Z"
+)
+
+_COUNT_WORD_VALUES = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}
+_COUNT_REVERSED = rf"(?P<count>{_reversed_alternation(tuple(_COUNT_WORD_VALUES))}|[0-9]{{1,2}})"
+_HORIZON_PREPOSITIONS = ("over", "in", "within", "during", "across")
+_LOOKING_AHEAD = ("next", "coming", "following")
+# "over the next three years", "in three years", "within two years"; never
+# "the previous/past/last N years".
+_HORIZON_LEADS = (
+    *(f"{prep} the {ahead}" for prep in (*_HORIZON_PREPOSITIONS, "for") for ahead in _LOOKING_AHEAD),
+    *(f"{prep} {ahead}" for prep in _HORIZON_PREPOSITIONS for ahead in _LOOKING_AHEAD),
+    *(f"the {ahead}" for ahead in _LOOKING_AHEAD),
+    *_LOOKING_AHEAD,
+    *(f"{prep} the" for prep in _HORIZON_PREPOSITIONS),
+    *_HORIZON_PREPOSITIONS,
+)
+_HORIZON_BEFORE_YEARS_REVERSED = re.compile(
+    rf"(?i){_SP}{{1,3}}{_COUNT_REVERSED}{_SP}{{1,3}}(?:{_reversed_alternation(_HORIZON_LEADS)})(?!\w)"
+)
+# "three-year" or "five year" used as an adjective.
+_HORIZON_BEFORE_YEAR_REVERSED = re.compile(
+    rf"(?i)(?:[{_DASH}]|{_SP}{{1,2}}){_COUNT_REVERSED}(?![\w{_DASH}])"
+)
+_NOT_A_HORIZON_AFTER = re.compile(rf"(?i)(?:{_SP}+ago|'?{_SP}*[{_DASH}]?{_SP}*olds?)(?!\w)")
+_THIS_YEAR_BEFORE_REVERSED = re.compile(
+    rf"(?i)(?:{_SP}{{1,3}}(?:(?:laicnanif|lacsif){_SP}{{1,3}})?"
+    rf"(?:{_reversed_alternation(('this', 'the current', 'current'))})|[{_DASH}]ni)(?!\w)"
+)
+_PREFIX_REACH = 45
+
+
+# --- internals ------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _YearToken:
+    """A financial-year token with the words that lead into it."""
+
+    start: int  # of the leading words, or of the token when there are none
+    token_start: int
+    end: int
+    year: int
+    kind: str  # "in", "by", "year_end" or "between" (an opening "between"/"from")
+
+
+def _plausible(year: int) -> bool:
+    return FIRST_PLAUSIBLE_YEAR <= year <= LAST_PLAUSIBLE_YEAR
+
+
+def _fy_start_year(first: str, second: str) -> int | None:
+    for year in _readings_of_first_part(first):
+        if _plausible(year) and _is_next_year(year, second):
+            return year
+    return None
+
+
+def _readings_of_first_part(first: str) -> list[int]:
+    if len(first) == 2:
+        century = 1900 if first >= "90" else 2000
+        return [century + int(first)]
+    if len(first) == 4:
+        return [int(first)]
+    if len(first) == 5:
+        # "20013/14": the writer doubled a zero; drop one of a pair of zeros.
+        return [int(first[:i] + first[i + 1 :]) for i in range(1, 5) if first[i] == "0" == first[i - 1]]
+    return []
+
+
+def _is_next_year(year: int, second: str) -> bool:
+    if len(second) == 2:
+        return int(second) == (year + 1) % 100
+    return len(second) == 4 and int(second) == year + 1
+
+
+def _financial_year_token(text: str, m: re.Match[str]) -> _YearToken | None:
+    first, second = text[m.start()] + m.group("first_tail"), m.group("second")
+    year = _fy_start_year(first, second)
+    if year is None:
+        return None
+    token_start = m.start()
+    lead = _FY_LEAD_REVERSED.match(_reversed_before(text, token_start))
+    fy_letters = None
+    if lead is None or len(first) == 2:
+        fy_letters = _FY_LETTERS_BEFORE.search(text, max(0, token_start - 3), token_start)
+    if len(first) == 2 and not _clearly_financial_year(text, m.end(), lead, fy_letters):
+        return None
+    if lead is not None:
+        kind = _FY_LEADS[_normalised_phrase(lead.group("lead"))]
+        return _YearToken(token_start - lead.end(), token_start, m.end(), year, kind)
+    start = fy_letters.start() if fy_letters is not None else token_start
+    return _YearToken(start, token_start, m.end(), year, "in")
+
+
+def _reversed_before(text: str, position: int) -> str:
+    return text[max(0, position - _PREFIX_REACH) : position][::-1]
+
+
+def _clearly_financial_year(
+    text: str, end: int, lead: re.Match[str] | None, fy_letters: re.Match[str] | None
+) -> bool:
+    # A short "14/15" is a financial year only when the text says so ("FY14/15",
+    # "in 14/15") and it is not a count ("in 12/13 weeks").
+    if fy_letters is not None:
+        return True
+    return lead is not None and _COUNT_AFTER.match(text, end) is None
+
+
+def _financial_year_periods(text: str, tokens: list[_YearToken]) -> list[Period]:
+    periods: list[Period] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if following is not None and _joined(text, token, following):
+            periods.append(_span_period(text, token, following))
+            i += 2
+            continue
+        periods.append(_single_year_period(text, token))
+        i += 1
+    return periods
+
+
+def _joined(text: str, first: _YearToken, second: _YearToken) -> bool:
+    # The gap is read from the token itself, so a joining "until" that was
+    # taken as the second year's lead still joins the span.
+    if second.year <= first.year:
+        return False
+    return _FY_JOIN.fullmatch(text, first.end, second.token_start) is not None
+
+
+def _span_period(text: str, first: _YearToken, last: _YearToken) -> Period:
+    return Period(
+        first.start, last.end, text[first.start : last.end],
+        fy_label(first.year), fy_label(last.year), None, "between",
+    )
+
+
+def _single_year_period(text: str, token: _YearToken) -> Period:
+    label = fy_label(token.year)
+    suffix = _FY_SUFFIX.match(text, token.end)
+    end = suffix.end() if suffix is not None else token.end
+    if token.kind == "by":
+        return Period(token.start, end, text[token.start : end], None, label, None, "by")
+    if token.kind == "year_end":
+        return Period(token.start, end, text[token.start : end], label, label, None, "year_end")
+    if token.kind == "between":
+        # "between 2014/15" or "from 2014/15" with no second year: the year itself.
+        return Period(token.token_start, end, text[token.token_start : end], label, label, None, "in")
+    return Period(token.start, end, text[token.start : end], label, label, None, "in")
+
+
+def _calendar_period(text: str, m: re.Match[str]) -> Period | None:
+    prefix = _CALENDAR_PREFIX.search(text, max(0, m.start() - _PREFIX_REACH), m.start())
+    if prefix is None:
+        return None  # "the 2015 election" says nothing about a figure's period
+    year = int(text[m.start()] + m.group("calendar_tail"))
+    phrase = text[prefix.start() : m.end()]
+    if prefix.lastgroup == "year_to" and _plausible(year - 1):
+        label = fy_label(year - 1)
+        return Period(prefix.start(), m.end(), phrase, label, label, None, "in")
+    if prefix.lastgroup == "march_end" and _plausible(year - 1):
+        label = fy_label(year - 1)
+        return Period(prefix.start(), m.end(), phrase, label, label, None, "year_end")
+    return Period(prefix.start(), m.end(), phrase, None, None, None, "calendar")
+
+
+def _year_word_period(text: str, m: re.Match[str]) -> Period | None:
+    start, end = m.start(), m.end()
+    before = _reversed_before(text, start)
+    if m.group("plural"):
+        lead = _HORIZON_BEFORE_YEARS_REVERSED.match(before)
+    elif (this_year := _THIS_YEAR_BEFORE_REVERSED.match(before)) is not None:
+        phrase_start = start - this_year.end()
+        return Period(phrase_start, end, text[phrase_start:end], None, None, None, "this_year")
+    else:
+        lead = _HORIZON_BEFORE_YEAR_REVERSED.match(before)
+    if lead is None or _NOT_A_HORIZON_AFTER.match(text, end):
+        return None
+    phrase_start = start - lead.end()
+    count = lead.group("count")[::-1].lower()
+    years = _COUNT_WORD_VALUES.get(count) or int(count)
+    return Period(phrase_start, end, text[phrase_start:end], None, None, years, "horizon")
+
+
+def _without_overlaps(periods: list[Period]) -> list[Period]:
+    kept: list[Period] = []
+    for period in sorted(periods, key=lambda p: (p.start, -p.end)):
+        if kept and period.start < kept[-1].end:
+            continue
+        kept.append(period)
+    return kept

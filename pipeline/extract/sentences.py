@@ -1,0 +1,88 @@
+"""Split an article into sentences, list items and table rows, as character spans.
+
+Lines are hard boundaries (a paragraph, a bullet or a table row never runs on
+into the next line); within a line, a sentence ends at . ! or ? followed by
+space and a capital, an opening quote or a digit, unless the word before is a
+known abbreviation. Spans always index the text unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ABBREVIATIONS = frozenset({
+    "dr", "mr", "mrs", "ms", "prof", "st", "no", "nos", "vs", "v", "etc", "eg", "ie", "cllr", "rev",
+    "sr", "jr", "co", "ltd", "inc", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+    "oct", "nov", "dec", "approx", "est", "fig", "al",
+})
+_BOUNDARY = re.compile(r"[.!?]['’”\"]?(?=\s+[A-Z0-9‘'“\"£(])")
+_BULLET = re.compile(r"^\s*(?:[•·▪‣◦*\-–—]|\d{1,2}[.)])\s+")
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    start: int
+    end: int
+    kind: str  # "sentence", "item" (a bullet or numbered line) or "row" (a table row with | cells)
+    line_start: int
+    line_end: int
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    sentences: list[Sentence] = []
+    position = 0
+    for line in text.split("\n"):
+        line_start, line_end = position, position + len(line)
+        position = line_end + 1
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if "|" in line and line.count("|") >= 1 and not _looks_like_prose(line):
+            lead = len(line) - len(line.lstrip())
+            sentences.append(Sentence(line_start + lead, line_start + len(line.rstrip()), "row", line_start, line_end))
+            continue
+        kind = "item" if _BULLET.match(line) else "sentence"
+        for start, end in _split_line(line):
+            sentences.append(Sentence(line_start + start, line_start + end, kind, line_start, line_end))
+    return sentences
+
+
+def _looks_like_prose(line: str) -> bool:
+    # A pipe inside running text (a masthead "Paper | Tagline" line is not a table either, but harmless).
+    return line.count("|") == 1 and len(line) > 200
+
+
+def _split_line(line: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = len(line) - len(line.lstrip())
+    for match in _BOUNDARY.finditer(line):
+        end = match.end()
+        word = _WORD_BEFORE.search(line[max(start, match.start() - 12):match.start() + 1])
+        if word and word.group(1).lower() in _ABBREVIATIONS:
+            continue
+        if line[start:end].strip():
+            spans.append((start, end))
+        start = end
+        while start < len(line) and line[start].isspace():
+            start += 1
+    end = len(line.rstrip())
+    if start < end:
+        spans.append((start, end))
+    return spans
+
+
+def sentence_index(sentences: list[Sentence], offset: int) -> int:
+    """Index of the sentence containing `offset` (binary search), or -1."""
+    lo, hi = 0, len(sentences) - 1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        s = sentences[mid]
+        if offset < s.start:
+            hi = mid - 1
+        elif offset >= s.end:
+            lo = mid + 1
+        else:
+            return mid
+    return -1

@@ -1,0 +1,62 @@
+"""The extract stage: each batch's articles in, its `mention_candidates` and `fact_candidates` out.
+
+A batch is extracted again only when its articles partition was written by a run
+other than the one its candidates came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipeline import store
+from pipeline.extract.extractor import EXTRACTOR_VERSION, extract_article
+from schemas import REGISTRY
+from schemas.polars_types import polars_schema
+
+
+@dataclass
+class ExtractReport:
+    processed: list[str] = field(default_factory=list)
+    mentions: int = 0
+    facts: int = 0
+
+
+def extract_batches(warehouse: Path, *, full: bool = False, on_article=None) -> ExtractReport:
+    report = ExtractReport()
+    batches = store.list_partitions(warehouse, "articles")
+    for stale in set(store.list_partitions(warehouse, "mention_candidates")) - set(batches):
+        store.drop_partition(warehouse, "mention_candidates", stale)
+        store.drop_partition(warehouse, "fact_candidates", stale)
+    for batch in batches:
+        run_id = store.partition_run_id(warehouse, "articles", batch)
+        if not full and store.partition_run_id(warehouse, "mention_candidates", batch) == run_id \
+                and store.partition_run_id(warehouse, "fact_candidates", batch) == run_id:
+            continue
+        mentions, facts = extract_batch(store.read_partition(warehouse, "articles", batch), run_id, on_article)
+        store.write_partition(warehouse, "mention_candidates", batch, mentions, run_id)
+        store.write_partition(warehouse, "fact_candidates", batch, facts, run_id)
+        report.processed.append(batch)
+    for batch in batches:
+        report.mentions += store.read_partition(warehouse, "mention_candidates", batch).height
+        report.facts += store.read_partition(warehouse, "fact_candidates", batch).height
+    return report
+
+
+def extract_batch(articles: pl.DataFrame, run_id: str, on_article=None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    mention_rows: list[dict] = []
+    fact_rows: list[dict] = []
+    lineage = {"extractor_version": EXTRACTOR_VERSION, "run_id": run_id}
+    for article in articles.iter_rows(named=True):
+        extraction = extract_article(article["article_id"], article["body_text"], article["published_on"])
+        batch = {"batch": article["batch"]}
+        mention_rows += [row | lineage | batch for row in extraction.mentions]
+        fact_rows += [row | lineage | batch for row in extraction.facts]
+        if on_article is not None:
+            on_article()
+    return (
+        pl.DataFrame(mention_rows, schema=polars_schema(REGISTRY["mention_candidates"])),
+        pl.DataFrame(fact_rows, schema=polars_schema(REGISTRY["fact_candidates"])),
+    )

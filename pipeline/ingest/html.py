@@ -1,0 +1,157 @@
+"""Extract the article from an HTML page: main text, headline, canonical URL and publication date.
+
+What belongs here: turning one HTML document (str or bytes) into an ``HtmlArticle`` with
+trafilatura, plus the few metadata look-ups trafilatura does not do the way the dataset needs
+(the canonical URL wins over og:url). Furniture that survives extraction (a cookie line, a
+"Have your say" heading) is the cleaner's job: callers run
+``clean_page_text(article.text, title_hint=article.title)`` next.
+
+No network: trafilatura is handed the document itself, never a URL, and date extraction is
+limited to the page's own metadata. Engine code: no Dagster import.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+import trafilatura
+from lxml import html as lxml_html
+from trafilatura.utils import load_html
+
+__all__ = ["HtmlArticle", "extract_html"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlArticle:
+    title: str | None
+    text: str  # the main text as trafilatura gives it (paragraphs separated by "\n")
+    url: str | None
+    published_on: datetime.date | None
+    n_removed_chars: int  # visible text of the page not kept in text (approximate, never negative)
+
+
+# Elements whose content is never article text. Removing them before extraction means no
+# script, iframe or embedded document can reach `text` even if trafilatura's own cleaning
+# changes; JSON-LD scripts stay because trafilatura reads the headline and date from them.
+_INVISIBLE_TAGS = (
+    "script", "style", "noscript", "iframe", "frame", "frameset", "object", "embed",
+    "template", "svg", "canvas", "applet",
+)
+# Visible, but never the article: without this a page holding only a menu would have its
+# menu returned as "main text" by trafilatura's whole-page fallback.
+_NAVIGATION_TAGS = ("nav",)
+_JSON_LD = "application/ld+json"
+
+# Only the page's metadata may date an article: a date guessed from the body text ("by
+# 2020/21") would be wrong, and the extensive search is what would look for one.
+_DATE_PARAMS = {"extensive_search": False, "original_date": True}
+
+
+def extract_html(html: str | bytes) -> HtmlArticle | None:
+    """Return the page's article, or None when no main text can be found (or the page is not HTML)."""
+    tree = _parse(html)
+    if tree is None:
+        return None
+    _drop_invisible(tree)
+    visible_chars = _visible_chars(tree)  # menus count as removed text, so measure before they go
+    _drop_navigation(tree)
+    url = _canonical_url(tree)
+    try:
+        doc = trafilatura.bare_extraction(
+            tree,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            date_extraction_params=_DATE_PARAMS,
+        )
+    except Exception:  # noqa: BLE001 - one unparseable page must not stop a batch; None marks it
+        log.warning("trafilatura failed on a page", exc_info=True)
+        return None
+    text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
+    if not text:
+        return None
+    return HtmlArticle(
+        title=_clean_str(doc.title),
+        text=text,
+        url=url or _absolute_url(doc.url),
+        published_on=_parse_date(doc.date),
+        n_removed_chars=max(0, visible_chars - len(text)),
+    )
+
+
+def _parse(html: str | bytes) -> lxml_html.HtmlElement | None:
+    if isinstance(html, (bytes, bytearray)):
+        html = bytes(html)
+    elif not isinstance(html, str):
+        return None
+    if not html.strip():
+        return None
+    try:
+        tree = load_html(html)  # decodes bytes by the page's declared or detected charset
+    except Exception:  # noqa: BLE001 - malformed markup is a rejected input, not a crash
+        return None
+    return tree if isinstance(tree, lxml_html.HtmlElement) else None
+
+
+def _drop_invisible(tree: lxml_html.HtmlElement) -> None:
+    for el in list(tree.iter(*_INVISIBLE_TAGS)):
+        if el.tag == "script" and (el.get("type") or "").strip().lower() == _JSON_LD:
+            continue
+        el.drop_tree()  # keeps the element's tail text, which belongs to the parent
+
+
+def _drop_navigation(tree: lxml_html.HtmlElement) -> None:
+    for el in list(tree.iter(*_NAVIGATION_TAGS)):
+        el.drop_tree()
+
+
+def _visible_chars(tree: lxml_html.HtmlElement) -> int:
+    """Characters of the text nodes a reader could see (whitespace runs counted as one)."""
+    body = tree.find("body")
+    root = body if body is not None else tree
+    total = 0
+    for el in root.iter():
+        # Comments, processing instructions and kept JSON-LD show nothing; their tail text does.
+        shows_text = isinstance(el.tag, str) and el.tag != "script"
+        for chunk in ((el.text if shows_text else None), el.tail if el is not root else None):
+            if chunk:
+                total += len(" ".join(chunk.split()))
+    return total
+
+
+def _canonical_url(tree: lxml_html.HtmlElement) -> str | None:
+    for link in tree.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split():
+            url = _absolute_url(link.get("href"))
+            if url:
+                return url
+    for meta in tree.iter("meta"):
+        if (meta.get("property") or meta.get("name") or "").strip().lower() == "og:url":
+            url = _absolute_url(meta.get("content"))
+            if url:
+                return url
+    return None
+
+
+def _absolute_url(value: str | None) -> str | None:
+    # A relative URL cannot be resolved without knowing where the page came from.
+    value = (value or "").strip()
+    return value if value.lower().startswith(("http://", "https://")) else None
+
+
+def _parse_date(value: str | None) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat((value or "")[:10])
+    except ValueError:
+        return None
+
+
+def _clean_str(value: str | None) -> str | None:
+    value = " ".join((value or "").split())
+    return value or None

@@ -1,0 +1,229 @@
+"""Turn raw input files into cleaned articles, or into rejections with a reason.
+
+Every input ends in exactly one of the two: a file (or a record of a JSON Lines
+file) that cannot be read is returned as a `Rejection` naming what was wrong,
+never dropped, and never raises, so one bad input cannot stop a run.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.ingest.clean import clean_page_text
+from pipeline.ingest.html import extract_html
+from pipeline.ingest.inventory import RawFile, article_id_of, sha256_hex
+
+# One article larger than this is not news copy; the cap also bounds memory per input.
+MAX_ARTICLE_BYTES = 5_000_000
+# A JSON Lines file is streamed record by record, so it may be far larger than one article.
+MAX_JSONL_BYTES = 2_000_000_000
+FORMAT_BY_SUFFIX = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    article_id: str
+    source_path: str
+    source_format: str
+    url: str | None
+    title: str
+    published_on: dt.date | None
+    body_text: str
+    content_sha256: str
+    n_removed_chars: int
+    batch: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    source_path: str
+    reason: str
+    detail: str
+    content_sha256: str | None
+    batch: str
+
+
+class Unreadable(Exception):
+    """An input that cannot become an article; `reason` is one of the rejection reasons."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def read_batch(files: list[RawFile], known_article_ids: dict[str, str] | None = None) -> tuple[list[Article], list[Rejection]]:
+    """Read one batch of raw files. `known_article_ids` maps ids already ingested to their source path,
+    so an input identical to an earlier one is recorded as a duplicate rather than ingested twice."""
+    seen = dict(known_article_ids or {})
+    articles: list[Article] = []
+    rejections: list[Rejection] = []
+    for raw in files:
+        for item in read_file(raw):
+            if isinstance(item, Article) and item.article_id in seen:
+                item = Rejection(item.source_path, "duplicate", f"same bytes as {seen[item.article_id]}",
+                                 item.content_sha256, item.batch)
+            if isinstance(item, Article):
+                seen[item.article_id] = item.source_path
+                articles.append(item)
+            else:
+                rejections.append(item)
+    return articles, rejections
+
+
+def read_file(raw: RawFile) -> list[Article | Rejection]:
+    try:
+        if raw.problem:
+            reason = "outside raw folder" if "outside the raw folder" in raw.problem else "unreadable record"
+            raise Unreadable(reason, raw.problem)
+        source_format = FORMAT_BY_SUFFIX.get(raw.path.suffix.lower())
+        if source_format is None:
+            raise Unreadable("unsupported format", f"no reader for files ending {raw.path.suffix or '(no suffix)'!r}; "
+                             f"supported: {', '.join(sorted(FORMAT_BY_SUFFIX))}")
+        if source_format == "jsonl":
+            return list(_read_jsonl(raw))
+        data = _read_bytes(raw, MAX_ARTICLE_BYTES)
+        return [_article_from_document(data, raw.source_path, source_format, raw.batch)]
+    except Unreadable as exc:
+        return [Rejection(raw.source_path, exc.reason, exc.detail, _sha_or_none(raw), raw.batch)]
+
+
+def _sha_or_none(raw: RawFile) -> str | None:
+    try:
+        if raw.problem or raw.size_bytes > MAX_JSONL_BYTES:
+            return None
+        return sha256_hex(raw.path.read_bytes())
+    except OSError:
+        return None
+
+
+def _read_bytes(raw: RawFile, limit: int) -> bytes:
+    if raw.size_bytes > limit:
+        raise Unreadable("too large", f"{raw.size_bytes:,} bytes; the limit for one article is {limit:,}")
+    try:
+        return raw.path.read_bytes()
+    except OSError as exc:
+        raise Unreadable("unreadable record", f"cannot read the file: {exc.strerror or exc}") from exc
+
+
+def _article_from_document(data: bytes, source_path: str, source_format: str, batch: str,
+                           url: str | None = None, title: str | None = None,
+                           published_on: dt.date | None = None) -> Article:
+    if not data.strip():
+        raise Unreadable("empty", "the input has no content" if not data else "the input is only white space")
+    text = decode_text(data)
+    if source_format == "html" or _HTML_START.match(data[:2048]):
+        source_format = "html" if source_format == "txt" else source_format
+        page = extract_html(data)
+        if page is None or not page.text.strip():
+            raise Unreadable("no text", "no article text found in the HTML page")
+        cleaned = clean_page_text(page.text, title_hint=title or page.title)
+        url = url or page.url
+        published_on = published_on or page.published_on
+        removed = page.n_removed_chars + cleaned.n_removed_chars
+    else:
+        cleaned = clean_page_text(text, title_hint=title)
+        removed = cleaned.n_removed_chars
+    if not cleaned.body_text.strip():
+        raise Unreadable("no text", "nothing left once page furniture and comments were removed")
+    return Article(
+        article_id=article_id_of(data),
+        source_path=source_path,
+        source_format=source_format,
+        url=url,
+        title=cleaned.title,
+        published_on=published_on,
+        body_text=cleaned.body_text,
+        content_sha256=sha256_hex(data),
+        n_removed_chars=removed,
+        batch=batch,
+    )
+
+
+def decode_text(data: bytes) -> str:
+    """Decode an input's bytes: UTF-8 (with or without BOM), UTF-16 with a BOM, else Windows-1252."""
+    if data.startswith(codecs.BOM_UTF8):
+        text = _decode(data[len(codecs.BOM_UTF8):], "utf-8")
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = _decode(data, "utf-16")
+    elif b"\x00" in data[:4096]:
+        raise Unreadable("binary", "NUL bytes: not a text file")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            # Older UK news pages are often saved as Windows-1252; if that fails too, the bytes are not text.
+            text = _decode(data, "cp1252")
+    controls = len(_CONTROL_CHARS.findall(text[:20000]))
+    if controls > max(3, len(text[:20000]) // 100):
+        raise Unreadable("binary", f"{controls} control characters in the first 20,000: not text")
+    return text
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise Unreadable("undecodable", f"not valid UTF-8 or {encoding}: {exc.reason} at byte {exc.start}") from exc
+
+
+def _read_jsonl(raw: RawFile):
+    if raw.size_bytes > MAX_JSONL_BYTES:
+        raise Unreadable("too large", f"{raw.size_bytes:,} bytes; the limit for a JSON Lines file is {MAX_JSONL_BYTES:,}")
+    record_no = 0
+    try:
+        handle = raw.path.open("rb")
+    except OSError as exc:
+        raise Unreadable("unreadable record", f"cannot read the file: {exc.strerror or exc}") from exc
+    with handle:
+        for line_no, line in enumerate(handle, start=1):
+            line = line.rstrip(b"\r\n")
+            if not line.strip():
+                continue
+            record_no += 1
+            source_path = f"{raw.source_path}#{record_no}"
+            try:
+                yield _article_from_record(line, line_no, source_path, raw.batch)
+            except Unreadable as exc:
+                yield Rejection(source_path, exc.reason, exc.detail, sha256_hex(line), raw.batch)
+
+
+def _article_from_record(line: bytes, line_no: int, source_path: str, batch: str) -> Article:
+    if len(line) > MAX_ARTICLE_BYTES:
+        raise Unreadable("too large", f"line {line_no} has {len(line):,} bytes; the limit for one article is {MAX_ARTICLE_BYTES:,}")
+    try:
+        record = json.loads(decode_text(line.removeprefix(codecs.BOM_UTF8)))
+    except json.JSONDecodeError as exc:
+        raise Unreadable("unreadable record", f"line {line_no} is not valid JSON: {exc.msg} at column {exc.colno}") from exc
+    if not isinstance(record, dict):
+        raise Unreadable("unreadable record", f"line {line_no} is a JSON {type(record).__name__}, not an object")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise Unreadable("no text", f"line {line_no} has no non-empty \"text\" field")
+    url = record.get("url") if isinstance(record.get("url"), str) else None
+    title = record.get("title") if isinstance(record.get("title"), str) and record["title"].strip() else None
+    published_on = _parse_date(record.get("published"))
+    # The article's identity is the record's own bytes, so the same record in two files is one article.
+    article = _article_from_document(text.encode("utf-8"), source_path, "jsonl", batch, url, title, published_on)
+    return Article(**{**_as_dict(article), "article_id": article_id_of(line), "content_sha256": sha256_hex(line),
+                      "source_format": "jsonl"})
+
+
+def _as_dict(article: Article) -> dict:
+    return {name: getattr(article, name) for name in Article.__slots__}
+
+
+def _parse_date(value: object) -> dt.date | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None

@@ -1,0 +1,51 @@
+"""The end-of-build summary: what the warehouse holds, what was rejected, which checks passed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipeline import store
+
+COUNTED_TABLES = ("articles", "organisations", "org_mentions", "savings", "deficits", "rejected_inputs")
+
+
+@dataclass
+class BuildSummary:
+    warehouse: Path
+    rows: dict[str, int]
+    rejected: pl.DataFrame
+    checks: list[tuple[str, bool]]
+    step_failures: list[str] = field(default_factory=list)
+
+    @property
+    def checks_passed(self) -> int:
+        return sum(1 for _, passed in self.checks if passed)
+
+
+def build_summary(warehouse: Path, checks: list[tuple[str, bool]], step_failures: list[str]) -> BuildSummary:
+    rows = {table: store.read_table(warehouse, table).height for table in COUNTED_TABLES}
+    rejected = store.read_table(warehouse, "rejected_inputs", ["source_path", "reason", "detail"])
+    return BuildSummary(warehouse, rows, rejected, checks, step_failures)
+
+
+def render_summary(summary: BuildSummary) -> str:
+    lines = [f"NHS Ledger build: {summary.warehouse}"]
+    labels = {"articles": "articles", "organisations": "organisations", "org_mentions": "organisation mentions",
+              "savings": "savings", "deficits": "deficits", "rejected_inputs": "rejected inputs"}
+    width = max(len(label) for label in labels.values())
+    lines += [f"  {labels[t]:<{width}}  {summary.rows[t]:>7,}" for t in COUNTED_TABLES]
+    lines.append(f"  {'checks passed':<{width}}  {summary.checks_passed:>3} of {len(summary.checks)}")
+    for path, reason, detail in summary.rejected.head(20).iter_rows():
+        lines.append(f"  rejected: {path}: {reason} ({detail})")
+    if summary.rejected.height > 20:
+        lines.append(f"  ... and {summary.rejected.height - 20} more rejected inputs (table rejected_inputs)")
+    for name, passed in summary.checks:
+        if not passed:
+            lines.append(f"  FAILED check: {name}")
+    for failure in summary.step_failures:
+        lines.append(f"  FAILED step: {failure}")
+    lines.append(f"  DuckDB: {summary.warehouse / 'nhs_ledger.duckdb'}")
+    return "\n".join(lines)

@@ -559,38 +559,36 @@ _PARSERS = {"sfx": _parse_suffixed, "pre": _parse_prefixed, "nhs": _parse_nhs, "
 
 # ---------------------------------------------------------------- the article
 
-@dataclass(slots=True)
-class _Raw:
-    start: int
-    end: int
-    org_type: str
-    name: str
-    rule_id: str
-    key: str = ""
+# A mention being built: [start, end, org_type, name, rule_id, key]. Plain
+# lists, because a dense text can hold tens of thousands of them.
+_START, _END, _TYPE, _NAME, _RULE, _KEY = range(6)
 
 
 def find_org_mentions(text: str, published_on: datetime.date | None = None) -> list[OrgMention]:
     """Every named public body in `text`, sorted by start and non-overlapping."""
-    raws: list[_Raw] = []
+    raws: list[list] = []
     for m in _MASTER.finditer(text):
         at, kind = m.start(), m.lastgroup
         if kind in _PLACE_FIRST and _described(text, at):
             continue
-        raws += [_Raw(at + s, at + e, t, n, r) for s, e, t, n, r in _PARSERS[kind](m.group())]
+        for s, e, t, n, r in _PARSERS[kind](m.group()):
+            raws.append([at + s, at + e, t, n, r, ""])
     if not raws:
         return []
-    if any(r.org_type == _BARE for r in raws):
+    if isinstance(published_on, datetime.datetime):  # a datetime does not compare with a date
+        published_on = published_on.date()
+    if any(r[_TYPE] == _BARE for r in raws):
         _type_bare_nhs(raws, text, published_on)
     for r in raws:
-        r.key = org_key(r.org_type, r.name)
+        r[_KEY] = org_key(r[_TYPE], r[_NAME])
     _merge_forms(raws)
     fullest: dict[str, str] = {}
     for r in raws:
-        if len(r.name) > len(fullest.get(r.key, "")):
-            fullest[r.key] = r.name
+        if len(r[_NAME]) > len(fullest.get(r[_KEY], "")):
+            fullest[r[_KEY]] = r[_NAME]
     return [
-        OrgMention(r.start, r.end, text[r.start:r.end], fullest[r.key], r.org_type, r.key, r.rule_id)
-        for r in raws
+        OrgMention(start, end, text[start:end], fullest[key], org_type, key, rule_id)
+        for start, end, org_type, _name, rule_id, key in raws
     ]
 
 
@@ -604,7 +602,11 @@ def _described(text: str, start: int) -> bool:
     return text[text.rfind(" ", 0, start - 1) + 1:start - 1] in _DESCRIPTORS
 
 
-def _type_bare_nhs(raws: list[_Raw], text: str, published_on: datetime.date | None) -> None:
+# The types a bare "NHS <place>" can take from an explicit form of the same place.
+_ERA_TYPES = frozenset({"PCT", "CCG", "ICB", "SHA"})
+
+
+def _type_bare_nhs(raws: list[list], text: str, published_on: datetime.date | None) -> None:
     """Give each "NHS <place>" the type the article shows for it.
 
     The same place written with a type word elsewhere in the article decides
@@ -613,19 +615,19 @@ def _type_bare_nhs(raws: list[_Raw], text: str, published_on: datetime.date | No
     """
     explicit: dict[str, set[str]] = {}
     for r in raws:
-        if r.org_type in ("PCT", "CCG", "ICB"):
-            explicit.setdefault(org_key(r.org_type, r.name).split(":", 1)[1], set()).add(r.org_type)
+        if r[_TYPE] in _ERA_TYPES:
+            explicit.setdefault(org_key(r[_TYPE], r[_NAME]).split(":", 1)[1], set()).add(r[_TYPE])
     era = None
     for r in raws:
-        if r.org_type != _BARE:
+        if r[_TYPE] != _BARE:
             continue
-        types = explicit.get(org_key("PCT", r.name).split(":", 1)[1], set())
+        types = explicit.get(org_key("PCT", r[_NAME]).split(":", 1)[1], set())
         if len(types) == 1:
-            r.org_type = next(iter(types))
+            r[_TYPE] = next(iter(types))
         else:
             era = era or _article_era(text, published_on)
-            r.org_type = era if not types or era in types else sorted(types)[0]
-        r.rule_id = f"org.nhs_x_as_{r.org_type.lower()}"
+            r[_TYPE] = era if not types or era in types else sorted(types)[0]
+        r[_RULE] = f"org.nhs_x_as_{r[_TYPE].lower()}"
 
 
 def _article_era(text: str, published_on: datetime.date | None) -> str:
@@ -660,7 +662,7 @@ def _article_era(text: str, published_on: datetime.date | None) -> str:
 _PLACE_TYPES = frozenset({"CCG", "PCT", "SHA", "ICB", "trust", "local authority"})
 
 
-def _merge_forms(raws: list[_Raw]) -> None:
+def _merge_forms(raws: list[list]) -> None:
     """Give the short and abbreviated forms of a body the key of its full form.
 
     Linear-ish in the number of distinct bodies (sorted cores and an initials
@@ -668,8 +670,8 @@ def _merge_forms(raws: list[_Raw]) -> None:
     """
     by_type: dict[str, dict[str, str]] = {}   # org_type -> key -> a name written for it
     for r in raws:
-        if r.org_type in _PLACE_TYPES:
-            by_type.setdefault(r.org_type, {}).setdefault(r.key, r.name)
+        if r[_TYPE] in _PLACE_TYPES:
+            by_type.setdefault(r[_TYPE], {}).setdefault(r[_KEY], r[_NAME])
     remap: dict[str, str] = {}
     for org_type, names in by_type.items():
         if len(names) < 2:
@@ -696,9 +698,9 @@ def _merge_forms(raws: list[_Raw]) -> None:
         return
     for r in raws:
         seen = set()
-        while r.key in remap and r.key not in seen:  # follow chains, never loop
-            seen.add(r.key)
-            r.key = remap[r.key]
+        while r[_KEY] in remap and r[_KEY] not in seen:  # follow chains, never loop
+            seen.add(r[_KEY])
+            r[_KEY] = remap[r[_KEY]]
 
 
 def _is_shortening(short: str, long: str) -> bool:

@@ -15,6 +15,7 @@ import pandera.errors
 import polars as pl
 
 from pipeline import store
+from schemas import REGISTRY
 from schemas.pandera_models import pandera_schema
 
 FACT_TABLES = {"savings": "saving_id", "deficits": "deficit_id"}
@@ -42,7 +43,9 @@ def _result(name: str, table: str, description: str, failures: pl.DataFrame) -> 
 
 
 def schema_check(table: str, frame: pl.DataFrame) -> CheckResult:
-    """Types, enums, patterns, bounds, nullability and uniqueness, generated from the registry."""
+    """Types, enums, patterns, bounds, nullability and uniqueness, generated from the registry.
+
+    Each failure names the column, the rule, the failing value and the row's key."""
     try:
         pandera_schema(table).validate(frame, lazy=True)
         failures = pl.DataFrame()
@@ -51,9 +54,18 @@ def schema_check(table: str, frame: pl.DataFrame) -> CheckResult:
         failures = cases if isinstance(cases, pl.DataFrame) else pl.from_pandas(cases)
         failures = failures.select([c for c in ("column", "check", "failure_case", "index") if c in failures.columns])
         failures = failures.with_columns([pl.col(c).cast(pl.Utf8) for c in failures.columns])
+        failures = _with_row_keys(table, frame, failures)
     except pandera.errors.SchemaError as exc:
         failures = pl.DataFrame({"column": [str(getattr(exc, "column_name", ""))], "check": [str(exc)]})
     return _result(f"{table}_schema", table, f"{table} matches its schema in schemas/", failures)
+
+
+def _with_row_keys(table: str, frame: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
+    key = REGISTRY[table].primary_key[0]
+    if "index" not in failures.columns or key not in frame.columns:
+        return failures
+    keys = frame.select(pl.int_range(pl.len()).cast(pl.Utf8).alias("index"), pl.col(key).cast(pl.Utf8).alias("row_key"))
+    return failures.join(keys, on="index", how="left")
 
 
 def span_check(table: str, frame: pl.DataFrame, articles: pl.DataFrame, text_column: str) -> CheckResult:

@@ -117,11 +117,11 @@ _CAP = r"(?:St\.|[A-Z][\w’']*+(?:-[\w’']++)*+)"
 # Lower-case words that may sit between the capitalised words of one name:
 # connectors ("Isle of Wight", "Blackburn with Darwen") and the links of
 # unhyphenated place names ("Stoke on Trent"), the latter only before their place.
-_LINKS = [r["value"] for r in _PATTERN_ROWS if r["kind"] == "place_link"]
-_LINK_WORDS = "|".join(sorted({re.escape(v.split()[0]) for v in _LINKS}))
-_LINK_AHEAD = "|".join(re.escape(v).replace(r"\ ", "[ \u00a0]") for v in _LINKS)
+_LINKS = [r["value"].split() for r in _PATTERN_ROWS if r["kind"] == "place_link"]
+_LINK_WORDS = "|".join(sorted({re.escape(first) for first, _place in _LINKS}))
+_LINK_PLACES = "|".join(sorted({re.escape(place) for _first, place in _LINKS}))
 _INNER = (rf"{_SP}(?:(?:of|of{_SP}the|upon|with|de|du|la|le|en){_SP}"
-          rf"|(?=(?:{_LINK_AHEAD})(?![\w\-]))(?:{_LINK_WORDS}){_SP})?")
+          rf"|(?:{_LINK_WORDS})(?={_SP}(?:{_LINK_PLACES})(?![\w\-])){_SP})?")
 _AND = rf",?{_SP}(?:and|&){_SP}(?:the{_SP})?"
 _COMMA = rf",{_SP}"
 # Every repetition is bounded: a candidate is at most a few dozen words, so the
@@ -490,9 +490,6 @@ def _parse_segment(text: str, start: int, end: int) -> list[_Piece]:
     if m is None:
         return []
     suffix = _SUFFIX_BY_FOLD[_fold(m.group())]
-    whole = _lookup_known(segment)
-    if whole is not None:  # "General Medical Council" is a regulator, not a council
-        return [] if whole.excluded else [(start, end, whole.org_type, segment, "org.known_body")]
     head = [_Tok(t.text, t.start + start, t.end + start) for t in _tokens(segment[: m.start()])]
     conjs = _conjuncts(head)
     pieces: list[_Piece] = []
@@ -521,6 +518,10 @@ def _parse_segment(text: str, start: int, end: int) -> list[_Piece]:
         if not conjs:
             return pieces  # "The CCG", "Both CCGs": generic, resolved elsewhere
     name_start = conjs[0][0].start
+    whole = _lookup_known(text[name_start:end])
+    if whole is not None:  # "General Medical Council" is a regulator, not a council
+        return pieces + ([] if whole.excluded else [(name_start, end, whole.org_type, text[name_start:end],
+                                                     "org.known_body")])
     head_known = _lookup_known(text[name_start:conjs[-1][-1].end])
     if head_known is not None and head_known.org_type in ("national", "professional"):
         return pieces + list(_known_piece(text, name_start, conjs[-1][-1].end))  # "BMA Council"
@@ -567,12 +568,20 @@ _START, _END, _TYPE, _NAME, _RULE, _KEY = range(6)
 def find_org_mentions(text: str, published_on: datetime.date | None = None) -> list[OrgMention]:
     """Every named public body in `text`, sorted by start and non-overlapping."""
     raws: list[list] = []
-    for m in _MASTER.finditer(text):
+    search, pos = _MASTER.search, 0
+    while (m := search(text, pos)) is not None:
         at, kind = m.start(), m.lastgroup
         if kind in _PLACE_FIRST and _described(text, at):
+            pos = m.end()
             continue
-        for s, e, t, n, r in _PARSERS[kind](m.group()):
+        pieces = _PARSERS[kind](m.group())
+        for s, e, t, n, r in pieces:
             raws.append([at + s, at + e, t, n, r, ""])
+        # A run that names nothing ("Yesterday NHS Trust", read as a trust
+        # called "Yesterday") may hide a name that starts inside it ("NHS
+        # Trust Development Authority"): look again from its next word. Runs
+        # are bounded, so this stays linear.
+        pos = m.end() if pieces else at + 1
     if not raws:
         return []
     if isinstance(published_on, datetime.datetime):  # a datetime does not compare with a date

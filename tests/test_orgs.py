@@ -289,6 +289,11 @@ def test_not_a_named_public_body(text):
     ("The General Medical Council said so.", "General Medical Council", "national:general medical council"),
     ("NHS England North West said so.", "NHS England", "national:nhs england"),
     ("Kingston upon Hull City Council said so.", "Kingston upon Hull City Council", "local authority:hull"),
+    ("Labour-run Hull City Council said so.", "Hull City Council", "local authority:hull"),
+    ("BMA GP committee chair Dr Richard Vautrey said", "BMA GP committee", "professional:gpc"),
+    ("the Greater Manchester Health and Social Care Partnership and Greater Manchester Combined Authority",
+     "Greater Manchester Combined Authority", "local authority:greater manchester combined authority"),
+    ("the Nuffield Trust and Salford CCG said", "Salford CCG", "CCG:salford"),
 ])
 def test_harder_names(text, surface, key):
     m = only(text)

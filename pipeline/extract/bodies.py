@@ -48,7 +48,7 @@ class _Patterns:
     def __init__(self) -> None:
         self.references = [(re.compile(r["pattern"]), r["refers_to"].split(";"), r["rule_id"])
                            for r in read_rows("references.csv")]
-        self.collectives = [(re.compile(r["pattern"]), r["org_type"], r["rule_id"])
+        self.collectives = [(re.compile(r["pattern"]), r["org_type"], r["name_from"], r["rule_id"])
                             for r in read_rows("collectives.csv")]
 
 
@@ -79,11 +79,11 @@ def _drop_named_inside_collectives(named: list[Candidate], collectives: list[Can
 def _collectives(text: str, mentions: list[OrgMention]) -> list[Candidate]:
     found: list[Candidate] = []
     taken: list[tuple[int, int]] = []
-    for regex, org_type, rule_id in _patterns().collectives:
+    for regex, org_type, name_from, rule_id in _patterns().collectives:
         for match in regex.finditer(text):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
-            body = _collective_body(match, org_type, mentions)
+            body = _collective_body(match, org_type, name_from, mentions)
             if body is None:
                 continue
             taken.append((match.start(), match.end()))
@@ -91,21 +91,22 @@ def _collectives(text: str, mentions: list[OrgMention]) -> list[Candidate]:
     return found
 
 
-def _collective_body(match: re.Match, org_type: str, mentions: list[OrgMention]) -> Body | None:
-    if org_type == "national":
-        return Body(org_key("national", "NHS"), "NHS", "national", "aggregate")
-    if org_type == "region":
-        place = match.group("place").strip()
-        inside = [m for m in mentions if match.start() <= m.start and m.end <= match.end()]
-        if inside:
-            # When an overseeing body names the area, the region takes that body's name.
-            overseer = inside[0]
-            return Body(org_key("region", overseer.name), overseer.name, "region", "aggregate")
-        if not place or place.lower() in {"the", "england"}:
-            return None
-        return Body(org_key("region", place), place, "region", "aggregate")
-    name = match.group(0).strip()
-    return Body(org_key("group", name), name, "group", "aggregate")
+def _collective_body(match: re.Match, org_type: str, name_from: str, mentions: list[OrgMention]) -> Body | None:
+    """The body a collective phrase stands for, named as the collectives file says: a fixed name (the NHS),
+    the place alone ("north-east London"), or the text's own phrase ("CCGs in the North West")."""
+    inside = [m for m in mentions if match.start() <= m.start and m.end <= match.end()]
+    if org_type == "region" and inside:
+        # When an overseeing body names the area ("PCTs across the East Midlands SHA area"), it names the region.
+        name = inside[0].name
+    elif name_from.startswith("fixed:"):
+        name = name_from.removeprefix("fixed:")
+    elif name_from == "place":
+        name = match.group("place").strip()
+    else:
+        name = re.sub(r"^(?:[Aa]ll |[Ee]very |[Tt]he )", "", match.group(0).strip())
+    if not name or name.lower() in {"the", "england"}:
+        return None
+    return Body(org_key(org_type, name), name, org_type, "aggregate")
 
 
 def _references(text: str, named: list[Candidate], covered: list[tuple[int, int]]) -> list[Candidate]:

@@ -23,7 +23,7 @@ _CLAUSE_BREAK = re.compile(r"\s*(?:;|:|\s[–—]\s|,\s*(?=(?:and|but|while|wher
                            r"before|unless|which|who|where|however)\b)|\s(?=(?:despite|although|whereas|unless)\b))")
 _CONTRASTIVE = re.compile(r"^\s*[,;]?\s*(?:but|while|whereas|despite|although|though|however|unless)\b", re.I)
 # A figure introduced as the source of part of a plan: "£7.6m from emergency admissions".
-_COMPONENT_TAIL = re.compile(r"^\s*(?:(?:is|are|was|will|would|could|should)?\s*(?:expected|due|set|planned)?\s*"
+_COMPONENT_TAIL = re.compile(r"\s*(?:(?:is|are|was|will|would|could|should)?\s*(?:expected|due|set|planned)?\s*"
                              r"(?:to\s+)?(?:come|comes|coming)?\s*(?:from|through|by\s+\w+ing)\b)", re.I)
 _REFERS_TO_PLAN = re.compile(r"\b(?:the|this|that|its) (?:plan|programme|strategy|scheme|STP|recovery plan)\b|"
                              r"\b(?:of that|of which|of this|a further)\b", re.I)
@@ -62,9 +62,11 @@ def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[F
     sentence = ctx.sentences[sentence_no]
     if money.currency != "GBP" or money.per_unit:
         return None
-    cue_text_span = (sentence.start, sentence.end)
     header = _table_header(ctx, sentence_no) if sentence.kind == "row" else None
-    cue, measure_hint = _fact_cue(ctx.text, money, cue_text_span, header)
+    cue, measure_hint = _fact_cue(ctx.text, money, (sentence.start, sentence.end), header)
+    intro = _list_intro(ctx, sentence_no) if cue is None and sentence.kind == "item" else None
+    if intro is not None:
+        cue = _intro_cue(ctx.text, intro)
     component_parent = _component_parent(ctx, money, sentence, drafts)
     if cue is None and component_parent is None:
         return None
@@ -82,9 +84,17 @@ def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[F
     body = _body_for(ctx, money, sentence_no, drafts, header)
     if body is None:
         return None
-    measure, defaulted = _measure(ctx.text, money, sentence, table, cue, measure_hint, header)
+    if intro is not None:
+        rule_id = "list." + rule_id
+        measure, defaulted = _intro_measure(ctx.text, intro, cue, table)
+    else:
+        measure, defaulted = _measure(ctx.text, money, sentence, table, cue, measure_hint, header)
     period = _period_for(ctx, money, sentence_no, header)
+    if period is None and intro is not None:
+        period = _first_period(ctx, intro)
     fy_start, fy_end, horizon, period_text = _period_fields(period, table)
+    if period is None and intro is not None:
+        fy_start, fy_end, horizon, period_text = _period_of_same_kind(drafts, table, measure, sentence_no)
     parent = component_parent if component_parent is not None and drafts[component_parent].body.key == body.key else None
     draft = FactDraft(table, measure, money, body, fy_start, fy_end, horizon, period_text,
                       sentence.start, sentence.end, rule_id, sentence_no,
@@ -92,6 +102,53 @@ def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[F
     if period is None and table == "savings":
         draft = _inherit_plan_period(ctx, draft, drafts, sentence)
     return draft
+
+
+# ---- bullet lists: an item like "NHS Cumbria: £9.1m" takes its meaning from the sentence introducing the list ----
+
+def _list_intro(ctx: ArticleContext, sentence_no: int) -> Sentence | None:
+    """The sentence before the list that says what its figures are: the nearest of the three sentences
+    before it with a fact cue ("Among the CCGs with the largest forecast overspends are:")."""
+    index = sentence_no - 1
+    while index >= 0 and ctx.sentences[index].kind == "item":
+        index -= 1
+    if sentence_no - index > 40:
+        return None
+    for candidate in range(index, max(index - 3, -1), -1):
+        intro = ctx.sentences[candidate]
+        if _intro_cue(ctx.text, intro) is not None:
+            return Sentence(intro.start, ctx.sentences[index].end, "sentence", intro.line_start, intro.line_end)
+    return None
+
+
+def _intro_cue(text: str, intro: Sentence) -> CueHit | None:
+    hits = [h for h in fact_cues().find(text, intro.start, intro.end) if h.rule.kind != "negative"]
+    return hits[-1] if hits else None
+
+
+def _intro_measure(text: str, intro: Sentence, cue: CueHit, table: str) -> tuple[str, bool]:
+    hits = measure_cues("saving" if table == "savings" else "deficit").find(text, intro.start, intro.end)
+    if hits:
+        nearest = min(hits, key=lambda h: (abs(h.start - cue.start), _MEASURE_PRIORITY[h.rule.measure]))
+        return nearest.rule.measure, False
+    if cue.rule.measure:
+        return cue.rule.measure, True
+    return ("target" if table == "savings" else "forecast"), True
+
+
+def _period_of_same_kind(drafts: list[FactDraft], table: str, measure: str, sentence_no: int):
+    """A list's items take the period of the fact, stated just before, that the list breaks down."""
+    for draft in reversed(drafts):
+        if sentence_no - draft.sentence_no > 12:
+            break
+        if draft.table == table and draft.measure == measure and (draft.fy_start or draft.fy_end):
+            return draft.fy_start, draft.fy_end, draft.horizon_years, draft.period_text
+    return None, None, None, None
+
+
+def _first_period(ctx: ArticleContext, sentence: Sentence) -> Period | None:
+    found = [p for p in ctx.periods if sentence.start <= p.start and p.end <= sentence.end and p.kind != "calendar"]
+    return found[0] if found else None
 
 
 # ---- is it a fact, and of which kind ----
@@ -139,13 +196,13 @@ def _measure(text: str, money: Money, sentence: Sentence, table: str, cue: CueHi
     applies = "saving" if table == "savings" else "deficit"
     if header is not None:
         column = _column_header(text, money, sentence, header)
-        hits = [h for h in measure_cues().find(column) if h.rule.kind == applies]
+        hits = measure_cues(applies).find(column)
         if hits:
             return hits[0].rule.measure, False
     if hint:
         return hint, False
     lo, hi = _clause(text, sentence, money)
-    hits = [h for h in measure_cues().find(text, lo, hi) if h.rule.kind == applies]
+    hits = measure_cues(applies).find(text, lo, hi)
     if hits:
         nearest = min(hits, key=lambda h: (_distance(h.start, h.end, money), _MEASURE_PRIORITY[h.rule.measure]))
         return nearest.rule.measure, False
@@ -182,18 +239,39 @@ def _body_for(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[
     after_in_clause = [c for c in in_sentence if money.end <= c.start and c.end <= hi]
     chosen: Candidate | None = None
     if before_in_clause:
-        chosen = before_in_clause[-1]
+        chosen = _owner_among(ctx.text, before_in_clause)
     elif after_in_clause and after_in_clause[0].kind in ("collective", "named"):
         chosen = after_in_clause[0]
     else:
         before_in_sentence = [c for c in in_sentence if c.end <= money.start]
         if before_in_sentence:
-            chosen = before_in_sentence[0]
+            chosen = before_in_sentence[0]  # the sentence's subject
         elif after_in_clause:
             chosen = after_in_clause[0]
-    if chosen is not None:
-        return _with_coordinated(ctx, chosen, in_sentence)
-    return _topic(ctx, sentence_no, drafts)
+    if chosen is None:
+        return _topic(ctx, sentence_no, drafts)
+    if chosen.kind == "pronoun":
+        # "The CCG said it would save £40m": the pronoun stands for the sentence's own subject.
+        earlier = [c for c in in_sentence if c.end <= chosen.start and c.kind in ("named", "reference")]
+        if earlier:
+            chosen = earlier[0]
+    return _with_coordinated(ctx, chosen, in_sentence)
+
+
+# A body followed by a verb of saying is the source of the figure, not (necessarily) its owner.
+_REPORTING = re.compile(r"(?:['’]s)?\s*(?:\w+ly\s+)?(?:said|says|say|told|tells|warned|warns|revealed|reveals|"
+                        r"announced|announces|reported|reports|confirmed|confirms|estimated|estimates|"
+                        r"(?:figures|data|papers|documents|analysis|report|accounts)\s+(?:show|shows|reveal|reveals|"
+                        r"suggest|suggests))\b", re.I)
+
+
+def _owner_among(text: str, candidates: list[Candidate]) -> Candidate:
+    """Whose figure, among the bodies before it in its clause: the nearest, skipping a source that merely
+    reports it ("NHS England said 95 CCGs ...") and preferring a body to a collective mentioned in passing
+    ("NHS West Kent ... inherited when four primary care trusts merged ... £4.3m")."""
+    owners = [c for i, c in enumerate(candidates) if i == len(candidates) - 1 or not _REPORTING.match(text, c.end)]
+    bodies = [c for c in owners if c.kind != "collective"]
+    return bodies[-1] if bodies else owners[-1]
 
 
 def _in(candidates: list[Candidate], start: int, end: int) -> list[Candidate]:

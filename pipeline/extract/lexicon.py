@@ -62,8 +62,10 @@ def fact_cues() -> CueSet:
 
 
 @cache
-def measure_cues() -> CueSet:
+def measure_cues(applies_to: str) -> CueSet:
+    """Measure cues of one table ("saving" or "deficit"): kept apart so that a saving's "planned" never
+    hides a deficit's "planned deficit" in the same scan."""
     return CueSet([
         CueRule(r["rule_id"], r["applies_to"], r["measure"], r["pattern"], r["description"], r["example"])
-        for r in read_rows("measure_cues.csv")
+        for r in read_rows("measure_cues.csv") if r["applies_to"] == applies_to
     ])

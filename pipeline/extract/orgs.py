@@ -100,6 +100,8 @@ _LEAD_STOP = frozenset(r["value"] for r in _values("lead_stop"))
 _PERSON_TITLE = frozenset(r["value"] for r in _values("person_title"))
 _OF_HEAD = frozenset(r["value"] for r in _values("of_head"))
 _NHS_STOP = frozenset(r["value"] for r in _values("nhs_stop"))
+_BODY_NOUNS = frozenset(r["value"] for r in _values("body_noun"))
+_ADJECTIVE_ENDINGS = tuple(r["value"] for r in _values("adjective_ending"))
 _NHS_BRANDED = frozenset(r["value"] for r in _values("nhs_branded"))
 _NHS_PREFIXED = frozenset(r["value"] for r in _values("nhs_prefixed"))
 _ERA_STARTS = sorted((datetime.date.fromisoformat(r["value"]), r["org_type"]) for r in _values("era_start"))
@@ -117,7 +119,7 @@ _CAP = r"(?:St\.|[A-Z][\w’']*+(?:-[\w’']++)*+)"
 # Lower-case words that may sit between the capitalised words of one name:
 # connectors ("Isle of Wight", "Blackburn with Darwen") and the links of
 # unhyphenated place names ("Stoke on Trent"), the latter only before their place.
-_LINKS = [r["value"].split() for r in _PATTERN_ROWS if r["kind"] == "place_link"]
+_LINKS = [r["value"].split() for r in _values("place_link")]
 _LINK_WORDS = "|".join(sorted({re.escape(first) for first, _place in _LINKS}))
 _LINK_PLACES = "|".join(sorted({re.escape(place) for _first, place in _LINKS}))
 _INNER = (rf"{_SP}(?:(?:of|of{_SP}the|upon|with|de|du|la|le|en){_SP}"
@@ -127,8 +129,6 @@ _COMMA = rf",{_SP}"
 # Every repetition is bounded: a candidate is at most a few dozen words, so the
 # scan costs O(text length) however the capitalised words are arranged.
 _PART = rf"{_CAP}(?:{_INNER}{_CAP}){{0,5}}"
-# "A, B and C": commas only inside a list that an "and" closes.
-_CHUNK = rf"{_PART}(?:(?:{_COMMA}{_PART}){{0,3}}{_AND}{_PART}){{0,2}}"
 
 
 def _atoms(phrase: str, case: str) -> list[str]:
@@ -136,14 +136,14 @@ def _atoms(phrase: str, case: str) -> list[str]:
 
     case "title_or_lower": each word's first letter may be either case
     ("clinical commissioning group" as well as "Clinical Commissioning
-    Group"); "lower_may_capitalise": a word written in lower case may be
-    capitalised ("the BMA's GP Committee"), capitals stay as they are;
-    "exact": as written.
+    Group"); "first_word_exact": the same for every word but the first,
+    whose case tells a name from a word ("Monitor", "NICE"; "the BMA's GP
+    Committee" or "committee"); "exact": as written.
     """
     atoms = []
     for i, ch in enumerate(phrase):
         word_start = i == 0 or phrase[i - 1] == " "
-        flexible = case == "title_or_lower" or (case == "lower_may_capitalise" and ch.islower())
+        flexible = case == "title_or_lower" or (case == "first_word_exact" and " " in phrase[:i])
         if ch == " ":
             atoms.append(_SP)
         elif ch in "'’":
@@ -290,15 +290,6 @@ def org_key(org_type: str, name: str) -> str:
 
 # ---------------------------------------------------------------- the one scan
 
-def _known_alternation() -> str:
-    # "NHS ..." names are read by the NHS branch, which knows where they end.
-    spellings = {s for s in _KNOWN_SPELLINGS if not s.startswith("NHS ")}
-    return _after_first(_atoms(s, "lower_may_capitalise") for s in sorted(spellings))
-
-
-_NHS_WORD = rf"(?!NHS\b){_CAP}"
-
-
 def _after_first(phrases: Iterable[list[str]]) -> str:
     """An alternation of phrases written from their *second* character on.
 
@@ -310,9 +301,19 @@ def _after_first(phrases: Iterable[list[str]]) -> str:
     return _trie_regex(atoms[1:] for atoms in phrases)
 
 
+def _known_alternation() -> str:
+    # "NHS ..." names are read by the NHS branch, which knows where they end.
+    spellings = {s for s in _KNOWN_SPELLINGS if not s.startswith("NHS ")}
+    return _after_first(_atoms(s, "first_word_exact") for s in sorted(spellings))
+
+
+_NHS_WORD = rf"(?!NHS\b){_CAP}"
+
+
 # The rest of a name's first capitalised word once its capital is consumed.
 _CAP_REST = r"(?:(?<=S)t\.|[\w’']*+(?:-[\w’']++)*+)"
 _PART_REST = rf"{_CAP_REST}(?:{_INNER}{_CAP}){{0,5}}"
+# "A, B and C": commas only inside a list that an "and" closes.
 _CHUNK_REST = rf"{_PART_REST}(?:(?:{_COMMA}{_PART}){{0,3}}{_AND}{_PART}){{0,2}}"
 # "a north London CCG" is an unnamed CCG in north London: names write their
 # compass words with a capital ("North Staffordshire CCG"). Checked on the
@@ -453,7 +454,8 @@ def _name_start(conj: list[_Tok]) -> list[_Tok]:
         conj = conj[nhs[-1]:]
     # In a title-case headline ("Trust Chief Says Salford CCG Must Save") a
     # stop word ends whatever came before the name.
-    stops = [j for j, t in enumerate(conj) if t.text in _LEAD_STOP and t.text not in _TITLE_CONNECTORS]
+    stops = [j for j, t in enumerate(conj)
+             if (t.text in _LEAD_STOP and t.text not in _TITLE_CONNECTORS) or t.text.endswith(_ADJECTIVE_ENDINGS)]
     if stops:
         conj = conj[stops[-1] + 1:]
     while conj and conj[0].text in _LEAD_STOP:
@@ -496,6 +498,11 @@ def _parse_segment(text: str, start: int, end: int) -> list[_Piece]:
     # Bodies standing before the name in the same run: "NHS England and
     # Salford CCG", "NHS Dorset and NHS Bournemouth and Poole CCG", "NHS Hull
     # and Hull City Council"; and noise: "Meanwhile, ...", "GPs and ...".
+    # "Greater Manchester Health and Social Care Partnership and Greater
+    # Manchester Combined Authority": a list item that ends like a body's
+    # name ends the name before it.
+    ended = max((i for i, c in enumerate(conjs[:-1]) if c[-1].text in _BODY_NOUNS), default=-1)
+    conjs = conjs[ended + 1:]
     last_nhs = max((i for i, c in enumerate(conjs) if i and c[0].text == "NHS"), default=0)
     while len(conjs) > 1:
         first = conjs[0]
@@ -687,8 +694,9 @@ def _merge_forms(raws: list[list]) -> None:
             continue
         prefix = org_type + ":"
         cores = sorted(k[len(prefix):] for k in names)
+        acronyms = {c for c in cores if _looks_like_acronym(names[prefix + c], c)}
         initials: dict[str, set[str]] = {}
-        for core in cores:
+        for core in cores if acronyms else ():
             for letters in _initials(core):
                 initials.setdefault(letters, set()).add(core)
         for i, core in enumerate(cores):
@@ -699,7 +707,7 @@ def _merge_forms(raws: list[list]) -> None:
                 if _is_shortening(core, cores[j]):
                     targets.add(cores[j])
                 j += 1
-            if _looks_like_acronym(names[prefix + core], core):
+            if core in acronyms:
                 targets |= initials.get(core, set()) - {core}
             if len(targets) == 1:
                 remap[prefix + core] = prefix + targets.pop()

@@ -19,13 +19,13 @@ from pipeline.extract.periods import Period
 from pipeline.extract.sentences import Sentence
 
 # Clause boundaries inside a sentence; a contrastive one also stops a period applying across it.
-_CLAUSE_BREAK = re.compile(r"\s*(?:;|:|\s[–—]\s|,\s*(?=(?:and|but|while|whereas|with|despite|although|though|as|after|"
+_CLAUSE_BREAK = re.compile(r"\s*(?:;|:|\s[–—]\s|,\s*(?=\w+(?:ed|ing)\s)|,\s*(?=(?:and|but|while|whereas|with|despite|although|though|as|after|against|"
                            r"before|unless|which|who|where|however)\b)|\s(?=(?:despite|although|whereas|unless)\b))")
 _CONTRASTIVE = re.compile(r"^\s*[,;]?\s*(?:but|while|whereas|despite|although|though|however|unless)\b", re.I)
 # A figure introduced as the source of part of a plan: "£7.6m from emergency admissions".
 _COMPONENT_TAIL = re.compile(r"\s*(?:(?:is|are|was|will|would|could|should)?\s*(?:expected|due|set|planned)?\s*"
                              r"(?:to\s+)?(?:come|comes|coming)?\s*(?:from|through|by\s+\w+ing)\b)", re.I)
-_REFERS_TO_PLAN = re.compile(r"\b(?:the|this|that|its) (?:plan|programme|strategy|scheme|STP|recovery plan)\b|"
+_REFERS_TO_PLAN = re.compile(r"\b(?:the|this|that|its) (?:[\w-]+ )?(?:plan|programme|strategy|scheme|STP)\b|"
                              r"\b(?:of that|of which|of this|a further)\b", re.I)
 _QUOTE_OPEN = "‘“'\""
 MAX_CUE_DISTANCE = 120
@@ -79,7 +79,7 @@ def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[F
     else:
         table = "savings" if cue.rule.kind == "saving" else "deficits"
         rule_id = cue.rule.rule_id
-        if rule_id == "deficit.shortfall" and _near_savings_words(ctx.text, sentence):
+        if rule_id == "deficit.shortfall" and _near_savings_words(ctx.text, cue):
             table, rule_id, measure_hint = "savings", "saving.shortfall", "shortfall"
     body = _body_for(ctx, money, sentence_no, drafts, header)
     if body is None:
@@ -99,8 +99,10 @@ def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[F
     draft = FactDraft(table, measure, money, body, fy_start, fy_end, horizon, period_text,
                       sentence.start, sentence.end, rule_id, sentence_no,
                       is_component=parent is not None, parent=parent, measure_defaulted=defaulted)
-    if period is None and table == "savings":
+    if period is None and table == "savings" and measure == "target":
         draft = _inherit_plan_period(ctx, draft, drafts, sentence)
+    if draft.fy_start is None and draft.fy_end is None and draft.horizon_years is None:
+        draft = _carry_period(ctx, draft, drafts, money, sentence)
     return draft
 
 
@@ -158,15 +160,35 @@ def _fact_cue(text: str, money: Money, span: tuple[int, int], header: str | None
         hits = fact_cues().find(header)
         best = next((h for h in hits if h.rule.kind != "negative"), hits[0] if hits else None)
         return best, None
-    hits = [h for h in fact_cues().find(text, span[0], span[1]) if not (money.start <= h.start < money.end)]
+    asides = _asides(text, span)
+    hits = [h for h in fact_cues().find(text, span[0], span[1])
+            if not (money.start <= h.start < money.end)
+            and not any(a <= h.start < b and not a <= money.start < b for a, b in asides)]
+    lo, hi = _clause(text, Sentence(span[0], span[1], "sentence", span[0], span[1]), money)
     best, best_distance = None, MAX_CUE_DISTANCE + 1
     for hit in hits:
-        distance = _distance(hit.start, hit.end, money)
+        distance = _distance(hit.start, hit.end, money) - _aside_length_between(asides, hit, money)
         if _other_money_between(text, hit, money):
             distance += 40
+        if not (lo <= hit.start < hi):
+            distance += 30  # a cue in another clause speaks for this figure less
         if distance < best_distance or (distance == best_distance and best is not None and hit.rule.kind != "negative"):
             best, best_distance = hit, distance
     return best, None
+
+
+_ASIDE = re.compile(r"\s[–—-]\s[^–—]{1,200}?\s[–—-]\s|\([^()]{1,200}\)|,\s\w+ed\b[^,.;]{0,60},")
+
+
+def _asides(text: str, span: tuple[int, int]) -> list[tuple[int, int]]:
+    """Parenthetical asides ("– which strips out one-off costs and non-recurrent income –")."""
+    return [(m.start(), m.end()) for m in _ASIDE.finditer(text, span[0], span[1])]
+
+
+def _aside_length_between(asides: list[tuple[int, int]], hit: CueHit, money: Money) -> int:
+    """An aside between a cue and its figure does not put them further apart."""
+    lo, hi = (hit.end, money.start) if hit.end <= money.start else (money.end, hit.start)
+    return sum(b - a for a, b in asides if lo <= a and b <= hi)
 
 
 def _distance(start: int, end: int, money: Money) -> int:
@@ -185,8 +207,13 @@ def _other_money_between(text: str, hit: CueHit, money: Money) -> bool:
     return bool(_MONEY_SIGN.search(text, lo, hi)) if hi > lo else False
 
 
-def _near_savings_words(text: str, sentence: Sentence) -> bool:
-    return bool(re.search(r"\b(?:savings?|QIPP|CIP|efficiency|target)\b", text[sentence.start:sentence.end], re.I))
+_SAVINGS_WORDS = re.compile(r"\b(?:savings?|QIPP|CIPs?|efficiency|efficiencies|target)\b", re.I)
+
+
+def _near_savings_words(text: str, cue: CueHit) -> bool:
+    """A "QIPP shortfall" or a "shortfall against its savings target" is a savings shortfall;
+    "its £29m shortfall" alone is the body's financial shortfall, a deficit."""
+    return bool(_SAVINGS_WORDS.search(text, max(0, cue.start - 40), cue.end + 40))
 
 
 # ---- which measure ----
@@ -215,8 +242,12 @@ _MEASURE_PRIORITY = {"shortfall": 0, "achieved": 1, "potential": 2, "target": 3,
 
 
 def _clause(text: str, sentence: Sentence, money: Money) -> tuple[int, int]:
+    """The span of the clause holding the figure; breaks inside an aside do not count."""
     lo, hi = sentence.start, sentence.end
+    asides = _asides(text, (sentence.start, sentence.end))
     for match in _CLAUSE_BREAK.finditer(text, sentence.start, sentence.end):
+        if any(a <= match.start() < b for a, b in asides if not a <= money.start < b):
+            continue
         if match.end() <= money.start:
             lo = match.end()
         elif match.start() >= money.end:
@@ -230,31 +261,28 @@ def _clause(text: str, sentence: Sentence, money: Money) -> tuple[int, int]:
 def _body_for(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[FactDraft],
               header: str | None) -> Body | None:
     sentence = ctx.sentences[sentence_no]
+    in_sentence = [c for c in _in(ctx.candidates, sentence.start, sentence.end) if c.body.org_type != "professional"]
     if sentence.kind == "row":
-        row = [c for c in _in(ctx.candidates, sentence.start, sentence.end) if c.kind == "named"]
+        row = [c for c in in_sentence if c.kind == "named"]
         return row[0].body if row else None
     lo, hi = _clause(ctx.text, sentence, money)
-    in_sentence = _in(ctx.candidates, sentence.start, sentence.end)
     before_in_clause = [c for c in in_sentence if lo <= c.start and c.end <= money.start]
-    after_in_clause = [c for c in in_sentence if money.end <= c.start and c.end <= hi]
+    after_in_clause = [c for c in in_sentence if money.end <= c.start and c.end <= hi
+                       and not _is_counterparty(ctx.text, c)]
+    before_in_sentence = [c for c in in_sentence if c.end <= money.start]
     chosen: Candidate | None = None
     if before_in_clause:
-        chosen = _owner_among(ctx.text, before_in_clause)
+        chosen = _owner_among(ctx.text, before_in_clause, before_in_sentence)
     elif after_in_clause and after_in_clause[0].kind in ("collective", "named"):
         chosen = after_in_clause[0]
-    else:
-        before_in_sentence = [c for c in in_sentence if c.end <= money.start]
-        if before_in_sentence:
-            chosen = before_in_sentence[0]  # the sentence's subject
-        elif after_in_clause:
-            chosen = after_in_clause[0]
+    elif before_in_sentence:
+        chosen = _subject_of(ctx.text, before_in_sentence)
+    elif after_in_clause:
+        chosen = after_in_clause[0]
     if chosen is None:
         return _topic(ctx, sentence_no, drafts)
     if chosen.kind == "pronoun":
-        # "The CCG said it would save £40m": the pronoun stands for the sentence's own subject.
-        earlier = [c for c in in_sentence if c.end <= chosen.start and c.kind in ("named", "reference")]
-        if earlier:
-            chosen = earlier[0]
+        chosen = _pronoun_antecedent(ctx, chosen, in_sentence, sentence_no)
     return _with_coordinated(ctx, chosen, in_sentence)
 
 
@@ -263,15 +291,53 @@ _REPORTING = re.compile(r"(?:['’]s)?\s*(?:\w+ly\s+)?(?:said|says|say|told|tell
                         r"announced|announces|reported|reports|confirmed|confirms|estimated|estimates|"
                         r"(?:figures|data|papers|documents|analysis|report|accounts)\s+(?:show|shows|reveal|reveals|"
                         r"suggest|suggests))\b", re.I)
+# A body that is the object of a preposition ("agreed with NHS Improvement") is a counterparty.
+_PREPOSITION_BEFORE = re.compile(r"\b(?:with|by|from|against|than|to|towards)\s+(?:the\s+)?$", re.I)
 
 
-def _owner_among(text: str, candidates: list[Candidate]) -> Candidate:
+def _is_source(text: str, candidate: Candidate) -> bool:
+    return bool(_REPORTING.match(text, candidate.end))
+
+
+def _is_counterparty(text: str, candidate: Candidate) -> bool:
+    return bool(_PREPOSITION_BEFORE.search(text, max(0, candidate.start - 20), candidate.start))
+
+
+def _owner_among(text: str, candidates: list[Candidate], before_in_sentence: list[Candidate]) -> Candidate:
     """Whose figure, among the bodies before it in its clause: the nearest, skipping a source that merely
-    reports it ("NHS England said 95 CCGs ...") and preferring a body to a collective mentioned in passing
-    ("NHS West Kent ... inherited when four primary care trusts merged ... £4.3m")."""
-    owners = [c for i, c in enumerate(candidates) if i == len(candidates) - 1 or not _REPORTING.match(text, c.end)]
+    reports it ("NHS England said 95 CCGs ..."), a counterparty ("a plan agreed with NHS Improvement"),
+    and a collective mentioned in passing when a named body is there to own it."""
+    owners = [c for i, c in enumerate(candidates)
+              if i == len(candidates) - 1 or not _is_source(text, c)]
+    if len(owners) > 1 or len(before_in_sentence) > len(candidates):
+        principals = [c for c in owners if not _is_counterparty(text, c)]
+        if not principals:
+            principals = [c for c in before_in_sentence if not _is_counterparty(text, c) and not _is_source(text, c)]
+        owners = principals or owners
     bodies = [c for c in owners if c.kind != "collective"]
     return bodies[-1] if bodies else owners[-1]
+
+
+def _subject_of(text: str, candidates: list[Candidate]) -> Candidate:
+    """The sentence's subject: its first body, preferring a named body to a collective mentioned with it."""
+    bodies = [c for c in candidates if c.kind != "collective" and not _is_counterparty(text, c)]
+    return bodies[0] if bodies else candidates[0]
+
+
+def _pronoun_antecedent(ctx: ArticleContext, pronoun: Candidate, in_sentence: list[Candidate],
+                        sentence_no: int) -> Candidate:
+    """'The CCG said it would save £40m': a pronoun stands for its sentence's subject; with none, for the
+    subject of the sentence before ('It has set a cost improvement programme of £17.9m')."""
+    earlier = [c for c in in_sentence if c.end <= pronoun.start and c.kind in ("named", "reference")]
+    if earlier:
+        return _subject_of(ctx.text, earlier)
+    for back in range(sentence_no - 1, max(sentence_no - 3, -1), -1):
+        previous = ctx.sentences[back]
+        bodies = [c for c in _in(ctx.candidates, previous.start, previous.end)
+                  if c.kind in ("named", "reference") and c.body.org_type != "professional"]
+        if bodies:
+            return _subject_of(ctx.text, bodies)
+    return pronoun
 
 
 def _in(candidates: list[Candidate], start: int, end: int) -> list[Candidate]:
@@ -286,6 +352,8 @@ def _with_coordinated(ctx: ArticleContext, chosen: Candidate, in_sentence: list[
     if chosen.kind != "named":
         return chosen.body
     named = [c for c in in_sentence if c.kind == "named"]
+    if chosen not in named:  # an antecedent from an earlier sentence
+        return chosen.body
     i = named.index(chosen)
     lo = hi = i
     while lo > 0 and _COORDINATOR.match(ctx.text[named[lo - 1].end:named[lo].start]):
@@ -344,6 +412,35 @@ def _inherit_plan_period(ctx: ArticleContext, draft: FactDraft, drafts: list[Fac
 
 
 # ---- when ----
+
+# "over the same period", "for the year": the period last named in the article.
+_SAME_PERIOD = re.compile(r"\b(?:over|in|during|for) (?:the same (?:period|year)|that (?:period|year)|the year)\b", re.I)
+_YEARISH = re.compile(r"\b(?:19|20)\d\d\b|\byear\b", re.I)
+
+
+def _carry_period(ctx: ArticleContext, draft: FactDraft, drafts: list[FactDraft], money: Money,
+                  sentence: Sentence) -> FactDraft:
+    """A figure whose own sentence names no year takes one the text ties it to: a phrase pointing back
+    ("over the same period"), or the year of the same body's figures in the sentence just before
+    ("ended 2015-16 with a deficit of £38.4m ... The trust delivered £9.9m of its £14.2m programme")."""
+    lo, hi = _clause(ctx.text, sentence, money)
+    if _SAME_PERIOD.search(ctx.text, lo, hi):
+        earlier = [p for p in ctx.periods if p.end <= money.start and p.fy_end and p.kind not in ("calendar", "this_year")]
+        if earlier:
+            fy_start, fy_end, horizon, text = _period_fields(earlier[-1], draft.table)
+            return replace(draft, fy_start=fy_start, fy_end=fy_end, horizon_years=horizon, period_text=text)
+        return draft
+    if _YEARISH.search(ctx.text, sentence.start, sentence.end):
+        return draft
+    previous = [d for d in drafts if d.sentence_no == draft.sentence_no - 1 and d.body.key == draft.body.key]
+    years = {(d.fy_start, d.fy_end) for d in previous if d.fy_end}
+    if len(years) == 1 and len(previous) == sum(1 for d in previous if d.fy_end):
+        fy_start, fy_end = years.pop()
+        if draft.table == "savings" and fy_start != fy_end:
+            return draft
+        return replace(draft, fy_start=fy_start, fy_end=fy_end, period_text=previous[-1].period_text)
+    return draft
+
 
 def _period_for(ctx: ArticleContext, money: Money, sentence_no: int, header: str | None) -> Period | None:
     sentence = ctx.sentences[sentence_no]

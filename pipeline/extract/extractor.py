@@ -22,7 +22,8 @@ from pipeline.extract.periods import find_periods
 from pipeline.extract.sentences import sentence_index, split_sentences
 
 # Bump on any change that alters what the extractor outputs; recorded on every row.
-EXTRACTOR_VERSION = "0.2.0"
+EXTRACTOR_VERSION = "0.3.0"
+HEADLINE = 0  # the first sentence of body_text is the headline
 
 
 @dataclass
@@ -82,7 +83,7 @@ def merge_restatements(drafts: list[FactDraft]) -> tuple[list[int], dict[int, li
     kept: list[int] = []
     statements_of: dict[int, list[int]] = {}
     for group in groups:
-        best = max(group, key=lambda j: (_precision_rank(drafts[j].money), -j))
+        best = max(group, key=lambda j: (drafts[j].sentence_no != HEADLINE, _precision_rank(drafts[j].money), -j))
         merged = _merge_into(drafts, best, group)
         drafts[best] = merged
         kept.append(best)
@@ -91,7 +92,13 @@ def merge_restatements(drafts: list[FactDraft]) -> tuple[list[int], dict[int, li
 
 
 def _same_fact(a: FactDraft, b: FactDraft) -> bool:
-    if a.table != b.table or a.body.key != b.body.key:
+    if a.table != b.table:
+        return False
+    if HEADLINE in (a.sentence_no, b.sentence_no) and a.money.amount_gbp is not None \
+            and b.money.amount_gbp is not None and a.money.start != b.money.start:
+        # A headline restates a figure of the body, often with a looser name ("Derbyshire CCG warns of £77m").
+        return _rounds_to(a.money, b.money)
+    if a.body.key != b.body.key:
         return False
     if a.measure != b.measure and not (a.measure_defaulted or b.measure_defaulted):
         return False

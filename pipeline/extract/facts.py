@@ -72,6 +72,8 @@ def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[F
         return None
     if cue is not None and cue.rule.kind == "negative":
         return None
+    if cue is not None and cue.rule.kind == "anaphor":
+        return _like_the_fact_before(ctx, money, sentence_no, drafts, cue)
     if not money.explicit_currency and cue is None:
         return None
     if cue is None:
@@ -106,6 +108,25 @@ def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[F
     return draft
 
 
+def _like_the_fact_before(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[FactDraft],
+                          cue: CueHit) -> FactDraft | None:
+    """'..., with the figure across north-east London £114m': same table, measure and period as the
+    fact just stated, for the body the clause names."""
+    before = [d for d in drafts if sentence_no - d.sentence_no <= 1 and d.money.start < money.start]
+    if not before:
+        return None
+    model = before[-1]
+    body = _body_for(ctx, money, sentence_no, drafts, None)
+    if body is None:
+        return None
+    sentence = ctx.sentences[sentence_no]
+    period = _period_for(ctx, money, sentence_no, None)
+    fy_start, fy_end, horizon, period_text = _period_fields(period, model.table) if period else \
+        (model.fy_start, model.fy_end, model.horizon_years, model.period_text)
+    return FactDraft(model.table, model.measure, money, body, fy_start, fy_end, horizon, period_text,
+                     sentence.start, sentence.end, cue.rule.rule_id, sentence_no)
+
+
 # ---- bullet lists: an item like "NHS Cumbria: £9.1m" takes its meaning from the sentence introducing the list ----
 
 def _list_intro(ctx: ArticleContext, sentence_no: int) -> Sentence | None:
@@ -124,7 +145,7 @@ def _list_intro(ctx: ArticleContext, sentence_no: int) -> Sentence | None:
 
 
 def _intro_cue(text: str, intro: Sentence) -> CueHit | None:
-    hits = [h for h in fact_cues().find(text, intro.start, intro.end) if h.rule.kind != "negative"]
+    hits = [h for h in fact_cues().find(text, intro.start, intro.end) if h.rule.kind in ("saving", "deficit")]
     return hits[-1] if hits else None
 
 
@@ -273,6 +294,12 @@ def _body_for(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[
     chosen: Candidate | None = None
     if before_in_clause:
         chosen = _owner_among(ctx.text, before_in_clause, before_in_sentence)
+        if chosen.kind == "collective" and lo > sentence.start:
+            # "NHS West Kent ... inherited when four primary care trusts merged ... £4.3m": a collective in a
+            # subordinate clause is described in passing; the sentence's named subject owns the figure.
+            subject = [c for c in before_in_sentence if c.end <= lo and c.kind in ("named", "reference")
+                       and not _is_source(ctx.text, c) and not _is_counterparty(ctx.text, c)]
+            chosen = subject[0] if subject else chosen
     elif after_in_clause and after_in_clause[0].kind in ("collective", "named"):
         chosen = after_in_clause[0]
     elif before_in_sentence:

@@ -18,7 +18,9 @@ from schemas.polars_types import empty_frame
 def _checks_for(table: str) -> dg.AssetChecksDefinition:
     needs, _ = TABLE_CHECKS[table]
     # The checks' names are fixed, so they are found by running them once on empty tables.
-    specs = [dg.AssetCheckSpec(r.name, asset=table, description=r.description, blocking=True)
+    upstream = [name for name in needs if name != table]
+    specs = [dg.AssetCheckSpec(r.name, asset=table, description=r.description, blocking=True,
+                               additional_deps=upstream)
              for r in table_checks(table, {name: empty_frame(REGISTRY[name]) for name in needs})]
 
     @dg.multi_asset_check(specs=specs, name=f"{table}_contract")

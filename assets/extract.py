@@ -18,13 +18,17 @@ from pipeline.extract.stage import extract_batches
                      description="One row per saving or deficit fact found by the extractor, with its amount, "
                                  "measure, period, evidence span and rule, before its body is resolved.",
                      metadata=definition_metadata("fact_candidates")),
+        dg.AssetSpec("fact_evidence", group_name="extract", deps=["articles"], code_version=EXTRACTOR_VERSION,
+                     description="One row per statement of a saving or deficit fact: a fact stated again "
+                                 "(even rounded differently) is one fact with every statement kept here.",
+                     metadata=definition_metadata("fact_evidence")),
     ],
 )
 def extracted_candidates(context: dg.AssetExecutionContext, ledger: LedgerPaths):
     """Extract only batches whose articles were re-ingested since their candidates were written."""
     report = extract_batches(ledger.warehouse, full=ledger.full_rebuild)
     context.log.info(f"extracted batches {report.processed}")
-    for table in ("mention_candidates", "fact_candidates"):
+    for table in ("mention_candidates", "fact_candidates", "fact_evidence"):
         frame = store.read_table(ledger.warehouse, table)
         yield dg.MaterializeResult(asset_key=table, metadata=table_metadata(
             table, frame, batches_processed=dg.MetadataValue.text(", ".join(report.processed) or "none")))

@@ -43,7 +43,7 @@ def runs(ledger: LedgerPaths) -> dg.MaterializeResult:
 
 @dg.asset(
     group_name="publish",
-    deps=["articles", "rejected_inputs", "organisations", *PUBLISHED, "runs"],
+    deps=["articles", "rejected_inputs", "organisations", *PUBLISHED, "fact_evidence", "runs"],
     code_version=__version__,
     description=f"The DuckDB file `{DUCKDB_FILE}`, built from the Parquet tables in one transaction and swapped "
                 "in atomically, with COMMENTs on every table and column and a `facts` view.",

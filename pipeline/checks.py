@@ -84,7 +84,7 @@ def span_check(table: str, frame: pl.DataFrame, articles: pl.DataFrame, text_col
 
 
 def _key(table: str) -> list[str]:
-    return [{"org_mentions": "mention_id", **FACT_TABLES}.get(table, "article_id")]
+    return [{"org_mentions": "mention_id", "fact_evidence": "fact_id", **FACT_TABLES}.get(table, "article_id")]
 
 
 def foreign_key_check(table: str, frame: pl.DataFrame, column: str, parent: pl.DataFrame,
@@ -92,7 +92,7 @@ def foreign_key_check(table: str, frame: pl.DataFrame, column: str, parent: pl.D
     values = frame.filter(pl.col(column).is_not_null())
     bad = values.join(parent.select(pl.col(parent_column).alias(column)), on=column, how="anti")
     return _result(f"{table}_{column}_exists_in_{parent_name}", table,
-                   f"every {column} in {table} exists in {parent_name}", bad.select(*_key(table), column))
+                   f"every {column} in {table} exists in {parent_name}", bad.select(list(dict.fromkeys([*_key(table), column]))))
 
 
 def amounts_check(table: str, frame: pl.DataFrame) -> CheckResult:
@@ -177,6 +177,22 @@ def _fact_checks(table: str):
     return checks
 
 
+def _evidence_checks(t: dict[str, pl.DataFrame]) -> list[CheckResult]:
+    evidence = t["fact_evidence"]
+    facts = pl.concat([t["savings"].select(pl.col("saving_id").alias("fact_id")),
+                       t["deficits"].select(pl.col("deficit_id").alias("fact_id"))])
+    primaries = evidence.filter(pl.col("is_primary")).group_by("fact_id").len()
+    return [
+        schema_check("fact_evidence", evidence),
+        span_check("fact_evidence", evidence, t["articles"], "evidence"),
+        foreign_key_check("fact_evidence", evidence, "fact_id", facts, "fact_id", "facts"),
+        foreign_key_check("fact_evidence", evidence, "article_id", t["articles"], "article_id", "articles"),
+        _result("fact_evidence_one_primary_per_fact", "fact_evidence",
+                "every fact has exactly one primary statement",
+                facts.join(primaries, on="fact_id", how="left").filter(pl.col("len").fill_null(0) != 1)),
+    ]
+
+
 def _runs_checks(t: dict[str, pl.DataFrame]) -> list[CheckResult]:
     return [schema_check("runs", t["runs"]), unique_check("runs", t["runs"], "run_id")]
 
@@ -189,6 +205,7 @@ TABLE_CHECKS = {
     "org_mentions": (("org_mentions", "articles", "organisations"), _mentions_checks),
     "savings": (("savings", "articles", "organisations"), _fact_checks("savings")),
     "deficits": (("deficits", "articles", "organisations"), _fact_checks("deficits")),
+    "fact_evidence": (("fact_evidence", "savings", "deficits", "articles"), _evidence_checks),
     "runs": (("runs",), _runs_checks),
 }
 PUBLIC_TABLES = tuple(TABLE_CHECKS)

@@ -55,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--details", action="store_true", help="list every missed and spurious fact per article")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     evaluate.set_defaults(handler=_evaluate)
+
+    rules = commands.add_parser("rules", help="print the catalogue of extraction rules")
+    rules.add_argument("--json", action="store_true", help="print the catalogue as JSON")
+    rules.set_defaults(handler=_rules)
     return parser
 
 
@@ -101,6 +105,18 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     report = evaluate_warehouse(args.warehouse, args.gold)
     print(json.dumps(report.to_dict(), indent=2) if args.json else render_report(report, details=args.details))
+    return 0
+
+
+def _rules(args: argparse.Namespace) -> int:
+    import dataclasses
+    import json
+
+    from pipeline.rules import catalogue, render
+
+    rules = catalogue()
+    print(json.dumps([dataclasses.asdict(r) for r in rules], indent=2, ensure_ascii=False) if args.json
+          else render(rules))
     return 0
 
 

@@ -191,6 +191,26 @@ for _name, _id, _measures, _kind in (
     ))
 
 REGISTRY.add(Table(
+    name="fact_evidence",
+    description="One row per statement of a fact: a fact stated again (even rounded differently) is one row of "
+                "`savings` or `deficits` and one row here for each statement, so lineage loses nothing.",
+    primary_key=("fact_id", "char_start"),
+    partition_by="batch",
+    foreign_keys=(ForeignKey(("article_id",), "articles", ("article_id",)),),
+    fields=(
+        Field("fact_id", "string", "The fact stated: a `saving_id` or a `deficit_id`.",
+              pattern=r"^(sav|def)_[0-9a-f]{16}$"),
+        Field("fact_table", "string", "`savings` or `deficits`.", enum=FACT_TABLES),
+        Field("article_id", "string", "The article the statement is in.", pattern=HEX16_PATTERN),
+        Field("evidence", "string", "The statement: `body_text[char_start:char_end]`."),
+        *_span("statement"),
+        Field("amount_text", "string", "The amount as this statement writes it."),
+        Field("is_primary", "boolean", "True for the statement the fact's row carries (its most precise)."),
+        _batch(),
+    ),
+))
+
+REGISTRY.add(Table(
     name="runs",
     description="One row per pipeline run: one batch of inputs processed by one code version.",
     primary_key=("run_id",),

@@ -61,8 +61,10 @@ def test_amount_and_period_rules():
 
 def test_references_to_missing_articles_and_organisations_fail():
     tables = {name: empty_frame(REGISTRY[name]) for name in
-              ("articles", "rejected_inputs", "organisations", "org_mentions", "savings", "deficits", "runs")}
+              ("articles", "rejected_inputs", "organisations", "org_mentions", "savings", "deficits",
+               "fact_evidence", "runs")}
     tables["articles"] = _articles()
     tables["deficits"] = _deficit()
     failed = {r.name for r in contract_checks(tables) if not r.passed}
-    assert failed == {"deficits_org_id_exists_in_organisations"}
+    # The deficit names an organisation that is missing, and it has no statement in fact_evidence.
+    assert failed == {"deficits_org_id_exists_in_organisations", "fact_evidence_one_primary_per_fact"}

@@ -30,8 +30,8 @@ HEADLINE = 0  # the first sentence of body_text is the headline
 class Extraction:
     mentions: list[dict] = field(default_factory=list)
     facts: list[dict] = field(default_factory=list)
-    # Every statement of each fact, restatements included: (fact_id, char_start, char_end).
-    statements: list[tuple[str, int, int]] = field(default_factory=list)
+    # Every statement of each fact, restatements included: rows of `fact_evidence`.
+    statements: list[dict] = field(default_factory=list)
 
 
 def stable_id(prefix: str, *parts: object) -> str:
@@ -62,7 +62,13 @@ def extract_article(article_id: str, text: str, published_on: dt.date | None = N
         parent = _representative(draft.parent, kept, statements_of) if draft.parent is not None else None
         result.facts.append(_fact_row(article_id, ids[i], draft, text, ids.get(parent) if parent is not None else None))
         for j in statements_of[i]:
-            result.statements.append((ids[i], drafts[j].evidence_start, drafts[j].evidence_end))
+            statement = drafts[j]
+            result.statements.append({
+                "fact_id": ids[i], "fact_table": draft.table, "article_id": article_id,
+                "evidence": text[statement.evidence_start:statement.evidence_end],
+                "char_start": statement.evidence_start, "char_end": statement.evidence_end,
+                "amount_text": statement.money.text, "is_primary": j == i,
+            })
     return result
 
 

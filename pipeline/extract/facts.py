@@ -98,6 +98,8 @@ def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[F
     if period is None and intro is not None:
         fy_start, fy_end, horizon, period_text = _period_of_same_kind(drafts, table, measure, sentence_no)
     parent = component_parent if component_parent is not None and drafts[component_parent].body.key == body.key else None
+    if parent is not None:
+        rule_id = "saving.component"
     draft = FactDraft(table, measure, money, body, fy_start, fy_end, horizon, period_text,
                       sentence.start, sentence.end, rule_id, sentence_no,
                       is_component=parent is not None, parent=parent, measure_defaulted=defaulted)

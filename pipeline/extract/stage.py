@@ -17,6 +17,9 @@ from schemas import REGISTRY
 from schemas.polars_types import polars_schema
 
 
+OUTPUTS = ("mention_candidates", "fact_candidates", "fact_evidence")
+
+
 @dataclass
 class ExtractReport:
     processed: list[str] = field(default_factory=list)
@@ -27,17 +30,16 @@ class ExtractReport:
 def extract_batches(warehouse: Path, *, full: bool = False, on_article=None) -> ExtractReport:
     report = ExtractReport()
     batches = store.list_partitions(warehouse, "articles")
-    for stale in set(store.list_partitions(warehouse, "mention_candidates")) - set(batches):
-        store.drop_partition(warehouse, "mention_candidates", stale)
-        store.drop_partition(warehouse, "fact_candidates", stale)
+    for table in OUTPUTS:
+        for stale in set(store.list_partitions(warehouse, table)) - set(batches):
+            store.drop_partition(warehouse, table, stale)
     for batch in batches:
         run_id = store.partition_run_id(warehouse, "articles", batch)
-        if not full and store.partition_run_id(warehouse, "mention_candidates", batch) == run_id \
-                and store.partition_run_id(warehouse, "fact_candidates", batch) == run_id:
+        if not full and all(store.partition_run_id(warehouse, t, batch) == run_id for t in OUTPUTS):
             continue
-        mentions, facts = extract_batch(store.read_partition(warehouse, "articles", batch), run_id, on_article)
-        store.write_partition(warehouse, "mention_candidates", batch, mentions, run_id)
-        store.write_partition(warehouse, "fact_candidates", batch, facts, run_id)
+        frames = extract_batch(store.read_partition(warehouse, "articles", batch), run_id, on_article)
+        for table, frame in zip(OUTPUTS, frames):
+            store.write_partition(warehouse, table, batch, frame, run_id)
         report.processed.append(batch)
     for batch in batches:
         report.mentions += store.read_partition(warehouse, "mention_candidates", batch).height
@@ -45,18 +47,19 @@ def extract_batches(warehouse: Path, *, full: bool = False, on_article=None) -> 
     return report
 
 
-def extract_batch(articles: pl.DataFrame, run_id: str, on_article=None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def extract_batch(articles: pl.DataFrame, run_id: str, on_article=None) -> tuple[pl.DataFrame, ...]:
+    """(mention_candidates, fact_candidates, fact_evidence) rows of one batch of articles."""
     mention_rows: list[dict] = []
     fact_rows: list[dict] = []
+    evidence_rows: list[dict] = []
     lineage = {"extractor_version": EXTRACTOR_VERSION, "run_id": run_id}
     for article in articles.iter_rows(named=True):
         extraction = extract_article(article["article_id"], article["body_text"], article["published_on"])
         batch = {"batch": article["batch"]}
         mention_rows += [row | lineage | batch for row in extraction.mentions]
         fact_rows += [row | lineage | batch for row in extraction.facts]
+        evidence_rows += [row | batch for row in extraction.statements]
         if on_article is not None:
             on_article()
-    return (
-        pl.DataFrame(mention_rows, schema=polars_schema(REGISTRY["mention_candidates"])),
-        pl.DataFrame(fact_rows, schema=polars_schema(REGISTRY["fact_candidates"])),
-    )
+    return tuple(pl.DataFrame(rows, schema=polars_schema(REGISTRY[table]))
+                 for table, rows in zip(OUTPUTS, (mention_rows, fact_rows, evidence_rows)))

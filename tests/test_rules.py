@@ -1,0 +1,75 @@
+"""Every rule in the catalogue fires on its own example, and every rule the extractor emits is documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.extract.bodies import find_candidates
+from pipeline.extract.extractor import extract_article
+from pipeline.extract.orgs import find_org_mentions
+from pipeline.ingest.inventory import list_raw_files
+from pipeline.ingest.readers import read_batch
+from pipeline.rules import catalogue, documented
+
+RULES = catalogue()
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _facts(example: str) -> list[dict]:
+    return extract_article("0" * 16, example).facts
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.rule_id)
+def test_rule_fires_on_its_example(rule):
+    text = rule.example
+    if rule.layer == "fact" and rule.kind in ("saving", "deficit", "anaphor"):
+        assert rule.rule_id in {f["rule_id"] for f in _facts(text)}
+    elif rule.layer == "fact" and rule.kind == "negative":
+        # The example names a body and a figure, and the figure is not a fact.
+        assert find_org_mentions(text), "a negative example must name a body to be a real test"
+        assert _facts(text) == []
+    elif rule.layer == "measure":
+        assert rule.kind in {f["measure"] for f in _facts(text)}
+    elif rule.layer in ("reference", "collective"):
+        assert rule.rule_id in {c.rule_id for c in find_candidates(text, find_org_mentions(text))}
+    elif rule.layer == "org":
+        assert any(documented(m.rule_id, {rule.rule_id}) for m in find_org_mentions(text))
+    elif rule.rule_id == "list.":
+        assert any(f["rule_id"].startswith("list.") for f in _facts(text))
+    elif rule.rule_id.startswith("merge."):
+        extraction = extract_article("0" * 16, text)
+        assert len(extraction.facts) == 1 and len(extraction.statements) == 2
+    else:
+        assert rule.rule_id in {f["rule_id"] for f in _facts(text)}
+
+
+def test_rule_ids_are_unique_and_described():
+    ids = [r.rule_id for r in RULES]
+    assert len(ids) == len(set(ids))
+    assert all(r.description and r.example for r in RULES)
+
+
+def _texts(folder: Path) -> list[str]:
+    articles, _ = read_batch(list_raw_files(folder))
+    return [a.body_text for a in articles]
+
+
+def _emitted(texts: list[str]) -> set[str]:
+    emitted = set()
+    for text in texts:
+        extraction = extract_article("0" * 16, text)
+        emitted |= {m["rule_id"] for m in extraction.mentions} | {f["rule_id"] for f in extraction.facts}
+    return emitted
+
+
+def test_every_rule_emitted_on_the_sample_is_documented():
+    known = {r.rule_id for r in RULES}
+    assert {r for r in _emitted(_texts(ROOT / "raw")) if not documented(r, known)} == set()
+
+
+def test_every_rule_emitted_on_the_devset_is_documented(shared_dir):
+    known = {r.rule_id for r in RULES}
+    texts = _texts(shared_dir / "seeds") + _texts(shared_dir / "devset" / "articles")
+    assert {r for r in _emitted(texts) if not documented(r, known)} == set()

@@ -68,7 +68,10 @@ def _build(args: argparse.Namespace) -> int:
     raw, warehouse = Path(args.raw), Path(args.warehouse)
     if not raw.is_dir():
         raise CliError(f"raw folder not found: {raw}")
-    success, failures, checks = materialise(raw, warehouse, full=args.full)
+    from pipeline.progress import terminal_progress
+
+    with terminal_progress():
+        success, failures, checks = materialise(raw, warehouse, full=args.full)
     summary = build_summary(warehouse, checks, failures)
     print(render_summary(summary))
     return 0 if success else EXIT_FAILED

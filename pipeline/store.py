@@ -99,6 +99,12 @@ def partition_run_id(warehouse: Path, table_name: str, batch: str) -> str | None
     return value.decode() if value else None
 
 
+def partition_rows(warehouse: Path, table_name: str, batch: str) -> int:
+    """Row count from the Parquet footer, without reading the data."""
+    path = partition_dir(warehouse, table_name, batch) / PART_FILE
+    return pq.read_metadata(path).num_rows if path.is_file() else 0
+
+
 def drop_partition(warehouse: Path, table_name: str, batch: str) -> None:
     """Remove a batch's partition: renamed away first, so the table never shows half of it."""
     path = partition_dir(warehouse, table_name, batch)

@@ -36,8 +36,49 @@ VIEWS = {
         FROM deficits d JOIN organisations o USING (org_id) JOIN articles a USING (article_id)
     """,
 }
+# One row per body and financial year. A plan reported in several articles would be counted twice by a sum,
+# so each measure takes the largest reported figure; components of a plan are left out of the target.
+VIEWS["org_finances"] = """
+    WITH dated AS (
+        SELECT f.*, COALESCE(f.fy_end, f.fy_start) AS fy,
+               COALESCE(f.amount_gbp, f.amount_low_gbp) AS amount,
+               s.parent_saving_id
+        FROM facts f LEFT JOIN savings s ON s.saving_id = f.fact_id
+    ),
+    savings_by_year AS (
+        SELECT org_id, fy,
+               max(amount) FILTER (WHERE measure = 'target' AND parent_saving_id IS NULL) AS savings_target_gbp,
+               max(amount) FILTER (WHERE measure = 'achieved') AS savings_achieved_gbp,
+               max(amount) FILTER (WHERE measure = 'shortfall') AS savings_shortfall_gbp,
+               max(amount) FILTER (WHERE measure = 'potential') AS savings_potential_gbp,
+               count(*) AS n_saving_facts
+        FROM dated WHERE fact_table = 'savings' GROUP BY org_id, fy
+    ),
+    deficits_ranked AS (
+        SELECT org_id, fy, amount, measure, fact_id,
+               count(*) OVER (PARTITION BY org_id, fy) AS n_deficit_facts,
+               row_number() OVER (PARTITION BY org_id, fy ORDER BY published_on DESC NULLS LAST,
+                   CASE measure WHEN 'actual' THEN 0 WHEN 'forecast' THEN 1 ELSE 2 END, amount DESC, fact_id) AS recency
+        FROM dated WHERE fact_table = 'deficits'
+    ),
+    deficits_by_year AS (
+        SELECT org_id, fy, amount AS latest_deficit_gbp, measure AS latest_deficit_measure,
+               fact_id AS latest_deficit_fact_id, n_deficit_facts
+        FROM deficits_ranked WHERE recency = 1
+    )
+    SELECT o.org_id, o.name AS org_name, o.org_type, COALESCE(s.fy, d.fy) AS fy,
+           s.savings_target_gbp, s.savings_achieved_gbp, s.savings_shortfall_gbp, s.savings_potential_gbp,
+           d.latest_deficit_gbp, d.latest_deficit_measure, d.latest_deficit_fact_id,
+           COALESCE(s.n_saving_facts, 0) AS n_saving_facts, COALESCE(d.n_deficit_facts, 0) AS n_deficit_facts
+    FROM savings_by_year s FULL OUTER JOIN deficits_by_year d ON s.org_id = d.org_id AND s.fy IS NOT DISTINCT FROM d.fy
+    JOIN organisations o ON o.org_id = COALESCE(s.org_id, d.org_id)
+"""
 VIEW_COMMENTS = {
     "facts": "One row per saving or deficit fact, with its organisation's name and its source article.",
+    "org_finances": "One row per organisation and financial year (fy = fy_end, else fy_start; null when the "
+                    "text gives no year): the largest savings target (plan totals only), achieved, shortfall "
+                    "and potential reported, and the latest deficit (most recent article; actual before "
+                    "forecast before planned). Ranges count at their lower bound.",
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import store
+from pipeline import progress, store
 from pipeline.extract.extractor import EXTRACTOR_VERSION, extract_article
 from schemas import REGISTRY
 from schemas.polars_types import polars_schema
@@ -27,39 +27,42 @@ class ExtractReport:
     facts: int = 0
 
 
-def extract_batches(warehouse: Path, *, full: bool = False, on_article=None) -> ExtractReport:
+def extract_batches(warehouse: Path, *, full: bool = False) -> ExtractReport:
     report = ExtractReport()
     batches = store.list_partitions(warehouse, "articles")
     for table in OUTPUTS:
         for stale in set(store.list_partitions(warehouse, table)) - set(batches):
             store.drop_partition(warehouse, table, stale)
-    for batch in batches:
+    todo = [b for b in batches if full or any(
+        store.partition_run_id(warehouse, t, b) != store.partition_run_id(warehouse, "articles", b) for t in OUTPUTS)]
+    total, done = sum(store.partition_rows(warehouse, "articles", b) for b in todo), 0
+    for batch in todo:
         run_id = store.partition_run_id(warehouse, "articles", batch)
-        if not full and all(store.partition_run_id(warehouse, t, batch) == run_id for t in OUTPUTS):
-            continue
-        frames = extract_batch(store.read_partition(warehouse, "articles", batch), run_id, on_article)
+        articles = store.read_partition(warehouse, "articles", batch)
+        frames = extract_batch(articles, run_id, lambda n, offset=done: progress.report("extract articles", offset + n, total))
+        done += articles.height
         for table, frame in zip(OUTPUTS, frames):
             store.write_partition(warehouse, table, batch, frame, run_id)
         report.processed.append(batch)
     for batch in batches:
-        report.mentions += store.read_partition(warehouse, "mention_candidates", batch).height
-        report.facts += store.read_partition(warehouse, "fact_candidates", batch).height
+        report.mentions += store.partition_rows(warehouse, "mention_candidates", batch)
+        report.facts += store.partition_rows(warehouse, "fact_candidates", batch)
     return report
 
 
-def extract_batch(articles: pl.DataFrame, run_id: str, on_article=None) -> tuple[pl.DataFrame, ...]:
+def extract_batch(articles: pl.DataFrame, run_id: str, on_progress=None) -> tuple[pl.DataFrame, ...]:
     """(mention_candidates, fact_candidates, fact_evidence) rows of one batch of articles."""
     mention_rows: list[dict] = []
     fact_rows: list[dict] = []
     evidence_rows: list[dict] = []
     lineage = {"extractor_version": EXTRACTOR_VERSION, "run_id": run_id}
-    for article in articles.iter_rows(named=True):
+    for done, article in enumerate(articles.iter_rows(named=True), start=1):
         extraction = extract_article(article["article_id"], article["body_text"], article["published_on"])
         batch = {"batch": article["batch"]}
         mention_rows += [row | lineage | batch for row in extraction.mentions]
         fact_rows += [row | lineage | batch for row in extraction.facts]
         evidence_rows += [row | batch for row in extraction.statements]
-        if on_article is not None:
-            on_article()
+        if on_progress is not None and (done % 50 == 0 or done == articles.height):
+            on_progress(done)
     return tuple(pl.DataFrame(rows, schema=polars_schema(REGISTRY[table]))
                  for table, rows in zip(OUTPUTS, (mention_rows, fact_rows, evidence_rows)))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import runs, store
+from pipeline import progress, runs, store
 from pipeline.ingest.inventory import RawFile, list_raw_files, sha256_hex
 from pipeline.ingest.readers import Article, Rejection, read_batch
 from schemas import REGISTRY
@@ -42,8 +42,8 @@ def batch_inputs(files: list[RawFile]) -> list[tuple[str, str]]:
     return inputs
 
 
-def ingest_raw(raw_dir: Path, warehouse: Path, *, full: bool = False, dagster_run_id: str | None = None,
-               on_batch=None) -> IngestReport:
+def ingest_raw(raw_dir: Path, warehouse: Path, *, full: bool = False,
+               dagster_run_id: str | None = None) -> IngestReport:
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder not found: {raw_dir}")
     files = list_raw_files(raw_dir)
@@ -51,6 +51,7 @@ def ingest_raw(raw_dir: Path, warehouse: Path, *, full: bool = False, dagster_ru
     for raw in files:
         by_batch.setdefault(raw.batch, []).append(raw)
     report = IngestReport(batches=sorted(by_batch))
+    files_done = 0
     for gone in sorted(set(store.list_partitions(warehouse, "articles")) - set(by_batch)):
         for table in PARTITIONED_TABLES:
             store.drop_partition(warehouse, table, gone)
@@ -60,6 +61,8 @@ def ingest_raw(raw_dir: Path, warehouse: Path, *, full: bool = False, dagster_ru
         run_id = runs.run_id_for(batch, batch_inputs(batch_files))
         if not full and store.partition_run_id(warehouse, "articles", batch) == run_id \
                 and store.partition_run_id(warehouse, "rejected_inputs", batch) == run_id:
+            files_done += len(batch_files)
+            progress.report("read inputs", files_done, len(files))
             continue
         runs.open_run(warehouse, run_id, batch, 0, dagster_run_id)
         known = _known_article_ids(warehouse, exclude_batch=batch)
@@ -68,11 +71,11 @@ def ingest_raw(raw_dir: Path, warehouse: Path, *, full: bool = False, dagster_ru
         store.write_partition(warehouse, "articles", batch, _articles_frame(articles, run_id), run_id)
         store.write_partition(warehouse, "rejected_inputs", batch, _rejections_frame(rejections, run_id), run_id)
         report.processed.append(batch)
-        if on_batch is not None:
-            on_batch(batch, len(articles), len(rejections))
+        files_done += len(batch_files)
+        progress.report("read inputs", files_done, len(files))
     for batch in report.batches:
-        report.articles += store.read_partition(warehouse, "articles", batch).height
-        report.rejected += store.read_partition(warehouse, "rejected_inputs", batch).height
+        report.articles += store.partition_rows(warehouse, "articles", batch)
+        report.rejected += store.partition_rows(warehouse, "rejected_inputs", batch)
     report.inputs_seen = report.articles + report.rejected
     return report
 

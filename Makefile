@@ -6,9 +6,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RAW ?= raw
 WAREHOUSE ?= warehouse
+# Release versions are semantic (1.2.0) or dates; `make release` alone cuts today's date.
+VERSION ?= $(shell date -u +%Y.%m.%d)
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install run test ui clean
+.PHONY: install run test ui clean reference release
 
 install: $(STAMP)
 
@@ -19,7 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	@mkdir -p $(DAGSTER_HOME)
-	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\nnux:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
 	@touch $(STAMP)
 
 run: install
@@ -27,6 +29,14 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# Download the current ODS extracts into the raw folder's reference/, which builds read (needs the network).
+reference: install
+	$(BIN)/nhs-ledger reference fetch --dest $(RAW)/reference
+
+# Cut a versioned release of the warehouse that `make run` built: warehouse/releases/$(VERSION)/ and a tarball.
+release: install
+	$(BIN)/nhs-ledger release --version $(VERSION) --warehouse $(WAREHOUSE)
 
 ui: install
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

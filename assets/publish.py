@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.charts import deficits_by_year_markdown
 from assets.metadata import definition_metadata, table_metadata
 from assets.resources import LedgerPaths
 from pipeline import __version__, store
@@ -28,7 +29,9 @@ def published_facts(ledger: LedgerPaths):
     publish_tables(ledger.warehouse)
     for table in PUBLISHED:
         frame = store.read_table(ledger.warehouse, table)
-        yield dg.MaterializeResult(asset_key=table, metadata=table_metadata(table, frame))
+        chart = ({"deficits_by_year": dg.MetadataValue.md(deficits_by_year_markdown(frame))}
+                 if table == "deficits" else {})
+        yield dg.MaterializeResult(asset_key=table, metadata=table_metadata(table, frame, **chart))
 
 @dg.asset(
     group_name="publish",
@@ -43,7 +46,7 @@ def runs(ledger: LedgerPaths) -> dg.MaterializeResult:
 
 @dg.asset(
     group_name="publish",
-    deps=["articles", "rejected_inputs", "organisations", *PUBLISHED, "fact_evidence", "runs"],
+    deps=["articles", "rejected_inputs", "organisations", "org_successions", *PUBLISHED, "fact_evidence", "runs"],
     code_version=__version__,
     description=f"The DuckDB file `{DUCKDB_FILE}`, built from the Parquet tables in one transaction and swapped "
                 "in atomically, with COMMENTs on every table and column and a `facts` view.",

@@ -11,10 +11,19 @@ class LedgerPaths(dg.ConfigurableResource):
     raw_dir: str = os.environ.get("NHS_LEDGER_RAW", "raw")
     warehouse_dir: str = os.environ.get("NHS_LEDGER_WAREHOUSE", "warehouse")
     full_rebuild: bool = False
+    # Reference data (ODS extracts) for the organisation register; empty: raw/reference when it exists.
+    reference_dir: str = os.environ.get("NHS_LEDGER_REFERENCE", "")
 
     @property
     def raw(self) -> Path:
         return Path(self.raw_dir).resolve()
+
+    @property
+    def reference(self) -> Path | None:
+        if self.reference_dir:
+            return Path(self.reference_dir).resolve()
+        default = self.raw / "reference"
+        return default if default.is_dir() else None
 
     @property
     def warehouse(self) -> Path:

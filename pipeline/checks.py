@@ -17,6 +17,7 @@ import polars as pl
 from pipeline import store
 from schemas import REGISTRY
 from schemas.pandera_models import pandera_schema
+from schemas.polars_types import empty_frame
 
 FACT_TABLES = {"savings": "saving_id", "deficits": "deficit_id"}
 
@@ -84,6 +85,8 @@ def span_check(table: str, frame: pl.DataFrame, articles: pl.DataFrame, text_col
 
 
 def _key(table: str) -> list[str]:
+    if table == "org_successions":
+        return ["predecessor_org_id", "successor_org_id", "effective_on"]
     return [{"org_mentions": "mention_id", "fact_evidence": "fact_id", **FACT_TABLES}.get(table, "article_id")]
 
 
@@ -141,11 +144,35 @@ def _organisations_checks(t: dict[str, pl.DataFrame]) -> list[CheckResult]:
     members = organisations.select(pl.col("member_org_ids").explode().alias("member_org_id")).drop_nulls()
     missing = members.join(organisations.select(pl.col("org_id").alias("member_org_id")), on="member_org_id",
                            how="anti")
+    coded = organisations.filter(pl.col("ods_code").is_not_null())
     return [
         schema_check("organisations", organisations),
         unique_check("organisations", organisations, "org_id"),
         _result("organisations_members_exist", "organisations", "every member_org_id exists in organisations",
                 missing),
+        # One row per real body: two rows with one ODS code would be one body split in two.
+        _result("organisations_ods_code_unique", "organisations", "ods_code is unique where set",
+                coded.group_by("ods_code").agg(pl.col("org_id")).filter(pl.col("org_id").list.len() > 1)),
+        _result("organisations_validity_ordered", "organisations", "valid_from <= valid_to",
+                organisations.filter(pl.col("valid_from") > pl.col("valid_to")).select(
+                    "org_id", "valid_from", "valid_to")),
+    ]
+
+
+def _successions_checks(t: dict[str, pl.DataFrame]) -> list[CheckResult]:
+    successions = t["org_successions"]
+    key = ["predecessor_org_id", "successor_org_id", "effective_on"]
+    dupes = successions.group_by(key).len().filter(pl.col("len") > 1)
+    return [
+        schema_check("org_successions", successions),
+        _result("org_successions_key_unique", "org_successions", "(predecessor, successor, effective_on) is unique",
+                dupes),
+        foreign_key_check("org_successions", successions, "predecessor_org_id", t["organisations"], "org_id",
+                          "organisations"),
+        foreign_key_check("org_successions", successions, "successor_org_id", t["organisations"], "org_id",
+                          "organisations"),
+        _result("org_successions_not_self", "org_successions", "no body succeeds itself",
+                successions.filter(pl.col("predecessor_org_id") == pl.col("successor_org_id")).select(key)),
     ]
 
 
@@ -202,6 +229,7 @@ TABLE_CHECKS = {
     "articles": (("articles",), _articles_checks),
     "rejected_inputs": (("rejected_inputs",), _rejected_checks),
     "organisations": (("organisations",), _organisations_checks),
+    "org_successions": (("org_successions", "organisations"), _successions_checks),
     "org_mentions": (("org_mentions", "articles", "organisations"), _mentions_checks),
     "savings": (("savings", "articles", "organisations"), _fact_checks("savings")),
     "deficits": (("deficits", "articles", "organisations"), _fact_checks("deficits")),
@@ -212,6 +240,9 @@ PUBLIC_TABLES = tuple(TABLE_CHECKS)
 
 
 def table_checks(table: str, tables: dict[str, pl.DataFrame]) -> list[CheckResult]:
+    # A table the caller did not pass is an empty one (as an unwritten table reads back).
+    needs = TABLE_CHECKS[table][0]
+    tables = {**{name: empty_frame(REGISTRY[name]) for name in needs if name not in tables}, **tables}
     return TABLE_CHECKS[table][1](tables)
 
 

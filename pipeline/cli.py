@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--raw", default="raw", help="raw folder of article files in batch folders (default: raw)")
     build.add_argument("--warehouse", default="warehouse", help="output folder (default: warehouse)")
     build.add_argument("--full", action="store_true", help="reprocess every batch, not only new or changed ones")
+    build.add_argument("--reference", type=Path, default=None,
+                       help="folder of ODS extracts for the organisation register (default: RAW/reference if present)")
     build.set_defaults(handler=_build)
 
     evaluate = commands.add_parser("evaluate", help="score a warehouse against gold files (GUIDELINES.md format)")
@@ -56,9 +58,30 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     evaluate.set_defaults(handler=_evaluate)
 
+    release = commands.add_parser("release", help="cut a versioned release of the warehouse under releases/")
+    release.add_argument("--version", required=True, help="semantic (1.2.0) or a date (2026.11.22)")
+    release.add_argument("--warehouse", default="warehouse", type=Path, help="warehouse folder (default: warehouse)")
+    release.add_argument("--previous", type=Path, help="release folder to compare with (default: the latest older one)")
+    release.add_argument("--shared", type=Path, help="folder holding devset/ for the scores (default: ../shared)")
+    release.add_argument("--include-body-text", action="store_true",
+                         help="include articles.body_text (the publishers' text; left out by default)")
+    release.add_argument("--overwrite", action="store_true", help="replace an existing release of this version")
+    release.set_defaults(handler=_release)
+
     rules = commands.add_parser("rules", help="print the catalogue of extraction rules")
     rules.add_argument("--json", action="store_true", help="print the catalogue as JSON")
     rules.set_defaults(handler=_rules)
+
+    reference = commands.add_parser("reference", help="reference data for the organisation register")
+    reference_commands = reference.add_subparsers(dest="reference_command", required=True)
+    fetch = reference_commands.add_parser("fetch", help="download the current ODS extracts from NHS Digital")
+    fetch.add_argument("--dest", type=Path, default=Path("raw") / "reference",
+                       help="folder to unpack them into (default: raw/reference, which builds read)")
+    fetch.add_argument("--base-url", default=None,
+                       help="where the <name>.zip files are (default: NHS Digital's current ODS folder, "
+                            "or $NHS_LEDGER_ODS_BASE_URL)")
+    fetch.add_argument("--only", default=None, help="comma-separated extract names, e.g. etr,eccg,succ")
+    fetch.set_defaults(handler=_reference_fetch)
     return parser
 
 
@@ -68,16 +91,19 @@ def _build(args: argparse.Namespace) -> int:
     raw, warehouse = Path(args.raw), Path(args.warehouse)
     if not raw.is_dir():
         raise CliError(f"raw folder not found: {raw}")
+    if args.reference is not None and not args.reference.is_dir():
+        raise CliError(f"reference folder not found: {args.reference}")
     from pipeline.progress import terminal_progress
 
     with terminal_progress():
-        success, failures, checks = materialise(raw, warehouse, full=args.full)
+        success, failures, checks = materialise(raw, warehouse, full=args.full, reference=args.reference)
     summary = build_summary(warehouse, checks, failures)
     print(render_summary(summary))
     return 0 if success else EXIT_FAILED
 
 
-def materialise(raw: Path, warehouse: Path, *, full: bool = False) -> tuple[bool, list[str], list[tuple[str, bool]]]:
+def materialise(raw: Path, warehouse: Path, *, full: bool = False,
+                reference: Path | None = None) -> tuple[bool, list[str], list[tuple[str, bool]]]:
     """Run the `build` job of the UI's definitions in this process.
 
     Returns whether the run succeeded, one line per failed step, and (check name, passed) per asset check.
@@ -88,7 +114,8 @@ def materialise(raw: Path, warehouse: Path, *, full: bool = False) -> tuple[bool
 
     from pipeline.definitions import make_definitions
 
-    defs = make_definitions(str(raw.resolve()), str(warehouse.resolve()), full_rebuild=full)
+    defs = make_definitions(str(raw.resolve()), str(warehouse.resolve()), full_rebuild=full,
+                            reference_dir=str(reference.resolve()) if reference else None)
     home = os.environ.get("DAGSTER_HOME")
     if home:
         Path(home).mkdir(parents=True, exist_ok=True)
@@ -111,6 +138,21 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _release(args: argparse.Namespace) -> int:
+    from pipeline.progress import terminal_progress
+    from pipeline.release import ReleaseError, build_release
+    from pipeline.release.report import render_result
+
+    try:
+        with terminal_progress():
+            result = build_release(args.warehouse, args.version, shared_dir=args.shared, previous=args.previous,
+                                   include_body_text=args.include_body_text, overwrite=args.overwrite)
+    except ReleaseError as exc:
+        raise CliError(str(exc)) from exc
+    print(render_result(result))
+    return 0
+
+
 def _rules(args: argparse.Namespace) -> int:
     import dataclasses
     import json
@@ -121,6 +163,17 @@ def _rules(args: argparse.Namespace) -> int:
     print(json.dumps([dataclasses.asdict(r) for r in rules], indent=2, ensure_ascii=False) if args.json
           else render(rules))
     return 0
+
+
+def _reference_fetch(args: argparse.Namespace) -> int:
+    from pipeline.register.fetch import fetch_reference, render
+
+    names = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else None
+    results = fetch_reference(args.dest, args.base_url, names)
+    print(render(results, args.dest))
+    if not any(r.ok for r in results):
+        raise CliError("no extract could be fetched (is the network reachable? see --base-url)")
+    return 0 if all(r.ok for r in results) else EXIT_FAILED
 
 
 def _root_cause(error) -> str:

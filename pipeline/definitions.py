@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets import checks, extract, ingest, publish, resolve
+from assets import checks, extract, ingest, publish, release, resolve
 from assets.resources import LedgerPaths
 
 ASSETS = [
@@ -19,17 +19,23 @@ ASSETS = [
     publish.published_facts,
     publish.runs,
     publish.nhs_ledger_duckdb,
+    release.release,
 ]
 ASSET_CHECKS = checks.CONTRACT_CHECKS
-BUILD_JOB = dg.define_asset_job("build", selection=dg.AssetSelection.all(), description="Materialise every asset.")
+# A release is a deliberate, versioned act: never a side effect of `build`, only of the `release` job.
+BUILD_JOB = dg.define_asset_job("build", selection=dg.AssetSelection.all() - dg.AssetSelection.assets("release"),
+                                description="Materialise every asset but the release.")
+RELEASE_JOB = dg.define_asset_job("cut_release", selection=dg.AssetSelection.assets("release"),
+                                  description="Cut a versioned release of the built warehouse "
+                                              "(set ops.release.config.version).")
 
 
 def make_definitions(raw_dir: str | None = None, warehouse_dir: str | None = None,
-                     full_rebuild: bool = False) -> dg.Definitions:
-    """The same definitions with other paths: the CLI's `build --raw --warehouse`."""
-    paths = LedgerPaths(full_rebuild=full_rebuild, **{k: v for k, v in
-                                                      (("raw_dir", raw_dir), ("warehouse_dir", warehouse_dir)) if v})
-    return dg.Definitions(assets=ASSETS, asset_checks=ASSET_CHECKS, jobs=[BUILD_JOB], resources={"ledger": paths})
+                     full_rebuild: bool = False, reference_dir: str | None = None) -> dg.Definitions:
+    """The same definitions with other paths: the CLI's `build --raw --warehouse --reference`."""
+    paths = LedgerPaths(full_rebuild=full_rebuild, **{k: v for k, v in (
+        ("raw_dir", raw_dir), ("warehouse_dir", warehouse_dir), ("reference_dir", reference_dir)) if v})
+    return dg.Definitions(assets=ASSETS, asset_checks=ASSET_CHECKS, jobs=[BUILD_JOB, RELEASE_JOB], resources={"ledger": paths})
 
 
 defs = make_definitions()

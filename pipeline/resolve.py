@@ -1,65 +1,267 @@
-"""The organisations register: one row per body, from every mention and fact the extractor found.
+"""The organisations register: one row per real body, from every mention and fact the extractor found.
 
-Bodies are identified by their normalised org key (`<type>:<name>`), so the
-same body named in different articles is one row; the register gives each key a
-stable `org_id` derived from it. Groups (bodies sharing a figure) and collectives
-(regions, counts of bodies, the NHS) come from the facts.
+The extractor names each body with an org key (`<type>:<normalised name>`,
+one per form after within-article merging). The register decides which
+keys are one body, across articles:
+
+1. Each key of an NHS type (CCG, PCT, SHA, ICB, trust) is matched to the
+   reference data when the build has some (`pipeline.register`): keys
+   matched to one ODS code are one body, named and dated as the reference
+   names it ("NHS Salford CCG" and "Salford clinical commissioning group"
+   both -> 01G, "NHS South Gloucester" -> 5A3).
+2. Keys left unmatched (or all of them, without reference data) are
+   matched to each other by the same rules, so a shortening or a slip in
+   one article joins the body another article names in full.
+3. Every other key is a body of its own, as before.
+
+Each body's `org_id` is a stable hash of `ods:<code>` when it has an ODS
+code, else of its representative key (its fullest form). Adding or changing
+reference data therefore changes the `org_id` of the bodies it newly
+matches: a release diff shows them as removed and added.
+
+The register also publishes `org_successions` (from `pipeline.register.
+history`), with the reference bodies the named ones became, and keeps the
+loaded reference rows in the staging table `reference_organisations`.
+Reference data comes from `resolve(..., reference_dir=)`, else from the
+folder named by the environment variable NHS_LEDGER_REFERENCE.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from pipeline import store
 from pipeline.extract.extractor import stable_id
+from pipeline.register import history
+from pipeline.register.matching import AMBIGUOUS, MATCHED, NO_CANDIDATE, Entry, Match, Matcher
+from pipeline.register.reference import ReferenceData, bodies_frame, load_reference
+from pipeline.register.report import match_rates
+from pipeline.register.vocabulary import NHS_TYPES
 from schemas import REGISTRY
 from schemas.polars_types import polars_schema
+
+REFERENCE_ENV = "NHS_LEDGER_REFERENCE"
+NOT_NHS = "not an NHS type"
+NO_REFERENCE = "no reference data"
+REFERENCE_ONLY = "reference only"
 
 
 def org_id_for(key: str) -> str:
     return stable_id("org", key)
 
 
-def build_register(mentions: pl.DataFrame, facts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def org_id_for_code(ods_code: str) -> str:
+    return stable_id("org", f"ods:{ods_code}")
+
+
+@dataclass
+class _Key:
+    """What the articles say about one org key."""
+    key: str
+    org_type: str
+    names: Counter = field(default_factory=Counter)
+    aliases: set[str] = field(default_factory=set)
+    articles: set[str] = field(default_factory=set)
+    members: list[str] = field(default_factory=list)
+    match: Match | None = None
+
+    @property
+    def core(self) -> str:
+        return self.key.split(":", 1)[1]
+
+
+@dataclass
+class Register:
+    """Everything the resolve stage produces, for the asset's metadata and the tests."""
+    organisations: pl.DataFrame
+    org_keys: pl.DataFrame
+    org_successions: pl.DataFrame
+    reference: ReferenceData
+    match_rates: dict[str, dict[str, float]]
+    unnamed_successors: int = 0
+
+
+def build_register(mentions: pl.DataFrame, facts: pl.DataFrame, reference: ReferenceData | None = None,
+                   article_dates: dict[str, dt.date] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(organisations, org_keys) from the staging candidates of every batch."""
-    names: dict[str, Counter] = defaultdict(Counter)
-    types: dict[str, str] = {}
-    aliases: dict[str, set[str]] = defaultdict(set)
-    articles: dict[str, set[str]] = defaultdict(set)
-    members: dict[str, list[str]] = {}
+    result = register(mentions, facts, reference, article_dates)
+    return result.organisations, result.org_keys
+
+
+def register(mentions: pl.DataFrame, facts: pl.DataFrame, reference: ReferenceData | None = None,
+             article_dates: dict[str, dt.date] | None = None) -> Register:
+    reference = reference or ReferenceData()
+    article_dates = article_dates or {}
+    keys = _collect_keys(mentions, facts)
+    _match_to_reference(keys, reference, article_dates)
+    groups = _group(keys, reference)
+    key_to_id = {k: _group_id(group, keys) for group in groups for k in group}
+    rows = [_body_row(group, keys, key_to_id, reference) for group in groups]
+
+    links = history.reference_links(reference) if reference.loaded else []
+    named_codes = {row["ods_code"] for row in rows if row["ods_code"]}
+    reached, kept, unnamed = history.reachable(links, named_codes, set(reference.bodies))
+    rows += [_reference_only_row(reference, code) for code in sorted(reached - named_codes)]
+
+    organisations = pl.DataFrame(rows, schema=polars_schema(REGISTRY["organisations"])).sort("org_id")
+    org_keys = pl.DataFrame({"org_key": sorted(key_to_id), "org_id": [key_to_id[k] for k in sorted(key_to_id)]},
+                            schema=polars_schema(REGISTRY["org_keys"]))
+    successions = pl.DataFrame(
+        [{"predecessor_org_id": org_id_for_code(k.predecessor), "successor_org_id": org_id_for_code(k.successor),
+          "effective_on": k.effective_on, "kind": k.kind, "basis": k.basis} for k in kept],
+        schema=polars_schema(REGISTRY["org_successions"]))
+    return Register(organisations, org_keys, successions, reference, match_rates(organisations), unnamed)
+
+
+# ---------------------------------------------------------------- the articles' keys
+
+def _collect_keys(mentions: pl.DataFrame, facts: pl.DataFrame) -> dict[str, _Key]:
+    keys: dict[str, _Key] = {}
 
     def see(key: str, name: str, org_type: str, article_id: str, surface: str | None = None) -> None:
-        names[key][name] += 1
-        types.setdefault(key, org_type)
-        aliases[key].add(surface or name)
-        articles[key].add(article_id)
+        entry = keys.setdefault(key, _Key(key, org_type))
+        entry.names[name] += 1
+        # Every form the articles write stays an alias, whatever name the reference gives the body.
+        entry.aliases.update(s for s in (name, surface) if s)
+        entry.articles.add(article_id)
 
     for row in mentions.iter_rows(named=True):
         see(row["org_key"], row["org_name"], row["org_type"], row["article_id"], row["surface"])
     for row in facts.iter_rows(named=True):
         see(row["org_key"], row["org_name"], row["org_type"], row["article_id"])
         if row["member_org_keys"]:
-            members[row["org_key"]] = list(row["member_org_keys"])
+            keys[row["org_key"]].members = list(row["member_org_keys"])
             for key, name, org_type in zip(row["member_org_keys"], row["member_names"], row["member_types"]):
                 see(key, name, org_type, row["article_id"])
-    rows = []
-    for key in sorted(names):
-        rows.append({
-            "org_id": org_id_for(key),
-            "name": _canonical_name(names[key]),
-            "org_type": types[key],
-            "ods_code": None,
-            "aliases": sorted(aliases[key]),
-            "member_org_ids": [org_id_for(m) for m in members.get(key, [])],
-            "n_articles": len(articles[key]),
-        })
-    organisations = pl.DataFrame(rows, schema=polars_schema(REGISTRY["organisations"]))
-    org_keys = pl.DataFrame({"org_key": sorted(names), "org_id": [org_id_for(k) for k in sorted(names)]},
-                            schema=polars_schema(REGISTRY["org_keys"]))
-    return organisations, org_keys
+    return keys
+
+
+def _match_to_reference(keys: dict[str, _Key], reference: ReferenceData, article_dates: dict[str, dt.date]) -> None:
+    if not reference.loaded:
+        return
+    matcher = Matcher(_reference_entries(reference))
+    for entry in keys.values():
+        if entry.org_type in NHS_TYPES:
+            dates = [article_dates[a] for a in entry.articles if article_dates.get(a)]
+            entry.match = matcher.match(entry.org_type, entry.names, dates)
+
+
+def _reference_entries(reference: ReferenceData) -> list[Entry]:
+    return [Entry(b.code, b.org_type, tuple(n.name for n in b.names), b.valid_from, b.valid_to, b.closed,
+                  frozenset(n.name for n in b.names if n.inferred))
+            for b in reference.bodies.values()]
+
+
+# ---------------------------------------------------------------- keys -> bodies
+
+def _group(keys: dict[str, _Key], reference: ReferenceData) -> list[list[str]]:
+    """Keys that are one body: those matched to one ODS code, and unmatched ones that match each other."""
+    by_code: dict[str, list[str]] = defaultdict(list)
+    loose: list[_Key] = []
+    for key in sorted(keys):
+        entry = keys[key]
+        if entry.match is not None and entry.match.status == MATCHED:
+            by_code[entry.match.code].append(key)
+        elif entry.org_type in NHS_TYPES and (entry.match is None or entry.match.status == NO_CANDIDATE):
+            loose.append(entry)
+    parent = {k: k for k in keys}
+
+    def root(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    # The other bodies' names (and the reference's) are real words: a slip must be none of them.
+    loose_keys = {e.key for e in loose}
+    other_names = [(keys[k].org_type, n) for k in keys if k not in loose_keys for n in keys[k].names]
+    other_names += [(e.org_type, n) for e in _reference_entries(reference) for n in e.names]
+    matcher = Matcher([Entry(e.key, e.org_type, tuple(e.names)) for e in loose], other_names)
+    for entry in loose:
+        m = matcher.match(entry.org_type, entry.names, exclude=frozenset({entry.key}), nearest=False)
+        if m.status == MATCHED:
+            parent[root(entry.key)] = root(m.code)
+            entry.match = Match(entry.match.status if entry.match else NO_REFERENCE, None, None, None,
+                                _joined_reason(entry, m))
+    groups: dict[str, list[str]] = defaultdict(list)
+    coded = {k for ks in by_code.values() for k in ks}
+    for key in sorted(keys):
+        if key not in coded:
+            groups[root(key)].append(key)
+    return sorted(list(by_code.values()) + list(groups.values()), key=lambda g: g[0])
+
+
+def _joined_reason(entry: _Key, m: Match) -> str:
+    before = f"{entry.match.reason}; " if entry.match and entry.match.reason else ""
+    return f"{before}one body with {m.name!r} of another article ({m.rule})"
+
+
+def _representative(group: list[str], keys: dict[str, _Key]) -> str:
+    # The fullest form names the body ("south gloucestershire" over "south gloucester"), then the commonest.
+    return max(group, key=lambda k: (len(keys[k].core), len(keys[k].articles), k))
+
+
+def _group_id(group: list[str], keys: dict[str, _Key]) -> str:
+    match = keys[group[0]].match
+    if match is not None and match.status == MATCHED:
+        return org_id_for_code(match.code)
+    return org_id_for(_representative(group, keys))
+
+
+def _body_row(group: list[str], keys: dict[str, _Key], key_to_id: dict[str, str],
+              reference: ReferenceData) -> dict:
+    entries = [keys[k] for k in group]
+    rep = keys[_representative(group, keys)]
+    names: Counter = sum((e.names for e in entries), Counter())
+    matches = [e.match for e in entries if e.match is not None]
+    best = max(matches, key=lambda m: (m.status == MATCHED, m.score or 0, m.reason)) if matches else None
+    body = reference.bodies.get(best.code) if best is not None and best.status == MATCHED else None
+    if body is not None:
+        matched = Counter(m.name for m in matches if m.status == MATCHED)
+        name = max(matched, key=lambda n: (matched[n], -_rank(body, n)))
+        status, score, reason = MATCHED, best.score, best.reason
+    else:
+        name = _canonical_name(names)
+        status = best.status if best is not None else (NOT_NHS if rep.org_type not in NHS_TYPES else NO_REFERENCE)
+        score = best.score if best is not None and best.status == AMBIGUOUS else None
+        reason = best.reason if best is not None else None
+    if len(group) > 1:
+        joined = "; ".join(sorted(k for k in group))
+        reason = f"{reason + '; ' if reason else ''}org keys joined: {joined}"
+    return {
+        "org_id": key_to_id[group[0]],
+        "name": name,
+        "org_type": body.org_type if body else rep.org_type,
+        "ods_code": body.code if body else None,
+        "aliases": sorted(set().union(*(e.aliases for e in entries))),
+        "member_org_ids": [key_to_id[m] for m in rep.members if m in key_to_id],
+        "n_articles": len(set().union(*(e.articles for e in entries))),
+        "valid_from": body.valid_from if body else None,
+        "valid_to": body.valid_to if body else None,
+        "match_status": status,
+        "match_score": score,
+        "match_reason": reason,
+    }
+
+
+def _rank(body, name: str) -> int:
+    return next((i for i, n in enumerate(body.names) if n.name == name), len(body.names))
+
+
+def _reference_only_row(reference: ReferenceData, code: str) -> dict:
+    body = reference.bodies[code]
+    return {
+        "org_id": org_id_for_code(code), "name": body.name, "org_type": body.org_type, "ods_code": code,
+        "aliases": [], "member_org_ids": [], "n_articles": 0, "valid_from": body.valid_from,
+        "valid_to": body.valid_to, "match_status": REFERENCE_ONLY, "match_score": None,
+        "match_reason": f"named in no article; a successor of a body that is ({body.names[0].source})",
+    }
 
 
 def _canonical_name(seen: Counter) -> str:
@@ -67,9 +269,27 @@ def _canonical_name(seen: Counter) -> str:
     return max(seen.items(), key=lambda item: (len(item[0]), item[1], item[0]))[0]
 
 
-def resolve(warehouse: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    organisations, org_keys = build_register(
-        store.read_table(warehouse, "mention_candidates"), store.read_table(warehouse, "fact_candidates"))
-    store.write_table(warehouse, "organisations", organisations)
-    store.write_table(warehouse, "org_keys", org_keys)
-    return organisations, org_keys
+# ---------------------------------------------------------------- the stage
+
+def reference_dir_from_env() -> Path | None:
+    value = os.environ.get(REFERENCE_ENV, "").strip()
+    return Path(value) if value else None
+
+
+def resolve_register(warehouse: Path, reference_dir: Path | None = None) -> Register:
+    """Build the register from the warehouse's staging candidates and write its tables."""
+    reference = load_reference(reference_dir or reference_dir_from_env())
+    articles = store.read_table(warehouse, "articles", ["article_id", "published_on"])
+    dates = {a: d for a, d in articles.iter_rows() if d is not None}
+    result = register(store.read_table(warehouse, "mention_candidates"),
+                      store.read_table(warehouse, "fact_candidates"), reference, dates)
+    store.write_table(warehouse, "organisations", result.organisations)
+    store.write_table(warehouse, "org_keys", result.org_keys)
+    store.write_table(warehouse, "org_successions", result.org_successions)
+    store.write_table(warehouse, "reference_organisations", bodies_frame(reference))
+    return result
+
+
+def resolve(warehouse: Path, reference_dir: Path | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    result = resolve_register(warehouse, reference_dir)
+    return result.organisations, result.org_keys

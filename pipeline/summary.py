@@ -19,6 +19,7 @@ class BuildSummary:
     rejected: pl.DataFrame
     checks: list[tuple[str, bool]]
     step_failures: list[str] = field(default_factory=list)
+    ods_match: str = ""
 
     @property
     def checks_passed(self) -> int:
@@ -28,7 +29,10 @@ class BuildSummary:
 def build_summary(warehouse: Path, checks: list[tuple[str, bool]], step_failures: list[str]) -> BuildSummary:
     rows = {table: store.read_table(warehouse, table).height for table in COUNTED_TABLES}
     rejected = store.read_table(warehouse, "rejected_inputs", ["source_path", "reason", "detail"])
-    return BuildSummary(warehouse, rows, rejected, checks, step_failures)
+    from pipeline.register.report import match_rates, render_match_rates
+
+    ods_match = render_match_rates(match_rates(store.read_table(warehouse, "organisations")))
+    return BuildSummary(warehouse, rows, rejected, checks, step_failures, ods_match)
 
 
 def render_summary(summary: BuildSummary) -> str:
@@ -38,6 +42,8 @@ def render_summary(summary: BuildSummary) -> str:
     width = max(len(label) for label in labels.values())
     lines += [f"  {labels[t]:<{width}}  {summary.rows[t]:>7,}" for t in COUNTED_TABLES]
     lines.append(f"  {'checks passed':<{width}}  {summary.checks_passed:>3} of {len(summary.checks)}")
+    if summary.ods_match:
+        lines.append(f"  {summary.ods_match}")
     for path, reason, detail in summary.rejected.head(20).iter_rows():
         lines.append(f"  rejected: {path}: {reason} ({detail})")
     if summary.rejected.height > 20:

@@ -14,6 +14,11 @@ ORG_TYPES = (
     "national", "professional", "region", "group",
 )
 SCOPES = ("org", "aggregate")
+# How a body of the register was joined to the reference data (ODS), see pipeline/register/matching.py.
+MATCH_STATUSES = (
+    "matched", "no candidate", "ambiguous", "not an NHS type", "no reference data", "reference only",
+)
+SUCCESSION_KINDS = ("ods successor", "ccg to icb", "pct to ccg (inferred from names)")
 SAVING_MEASURES = ("target", "potential", "achieved", "shortfall")
 DEFICIT_MEASURES = ("forecast", "actual", "planned")
 SOURCE_FORMATS = ("txt", "html", "jsonl", "warc")
@@ -138,7 +143,8 @@ REGISTRY.add(Table(
 
 REGISTRY.add(Table(
     name="organisations",
-    description="One row per real-world body (or group of bodies sharing a figure) named in the articles.",
+    description="One row per real-world body (or group of bodies sharing a figure) named in the articles, and "
+                "per body they became (see `org_successions`).",
     primary_key=("org_id",),
     fields=(
         Field("org_id", "string", "Stable key of the body.", unique=True, pattern=r"^org_[0-9a-f]{16}$"),
@@ -148,7 +154,45 @@ REGISTRY.add(Table(
         Field("aliases", "list[string]", "Every surface form seen for it in the articles."),
         Field("member_org_ids", "list[string]", "For a `group` (bodies that share a figure), its members; "
               "empty otherwise."),
-        Field("n_articles", "integer", "Articles that mention it.", minimum=0),
+        Field("n_articles", "integer", "Articles that mention it (0 for a body present only as the successor "
+              "of one they mention).", minimum=0),
+        Field("valid_from", "date", "First day the body existed, from the reference data (ODS open date); "
+              "null when the reference data does not say.", nullable=True),
+        Field("valid_to", "date", "Last day the body existed: its ODS close date, or the day its kind of body "
+              "was abolished (2013-03-31 for PCTs and SHAs, 2022-06-30 for CCGs); null while it exists or when "
+              "not known.", nullable=True),
+        Field("match_status", "string", "How the body was joined to the reference data: `matched` (it has its "
+              "`ods_code`), `no candidate` (no body of its type and name there), `ambiguous` (several, and the "
+              "articles' dates could not choose), `not an NHS type` (no ODS codes for it), `no reference data` "
+              "(the build loaded none), `reference only` (named in no article: a successor of a body that is).",
+              enum=MATCH_STATUSES),
+        Field("match_score", "number", "Similarity of the article's name to the reference name matched, 0 to "
+              "100: 100 for the same name, the fuzzy score otherwise; for `ambiguous`, the candidates' score.",
+              nullable=True, minimum=0),
+        Field("match_reason", "string", "The judgement in words: which rule matched which reference name, the "
+              "candidates of an ambiguous match, the nearest name of an unmatched one.", nullable=True),
+    ),
+))
+
+REGISTRY.add(Table(
+    name="org_successions",
+    description="One row per succession between two bodies of the register: a merger, an acquisition or a "
+                "reorganisation, from the reference data, so a body can be followed from PCT to CCG to ICB.",
+    primary_key=("predecessor_org_id", "successor_org_id", "effective_on"),
+    foreign_keys=(
+        ForeignKey(("predecessor_org_id",), "organisations", ("org_id",)),
+        ForeignKey(("successor_org_id",), "organisations", ("org_id",)),
+    ),
+    fields=(
+        Field("predecessor_org_id", "string", "The body that ended or passed on its functions.",
+              pattern=r"^org_[0-9a-f]{16}$"),
+        Field("successor_org_id", "string", "The body that took them over.", pattern=r"^org_[0-9a-f]{16}$"),
+        Field("effective_on", "date", "The day the successor took over."),
+        Field("kind", "string", "Where the link comes from: `ods successor` (ODS successor file: mergers, "
+              "acquisitions), `ccg to icb` (a CCG that ODS keeps as a sub-ICB location of the ICB), `pct to ccg "
+              "(inferred from names)` (ODS has no PCT successors: the CCG of the same place that opened the day "
+              "after PCTs were abolished).", enum=SUCCESSION_KINDS),
+        Field("basis", "string", "What the link rests on, for a person to check."),
     ),
 ))
 
@@ -299,5 +343,26 @@ REGISTRY.add(Table(
     fields=(
         Field("org_key", "string", "Normalised key of a body as the extractor names it.", unique=True),
         Field("org_id", "string", "The body in `organisations`.", pattern=r"^org_[0-9a-f]{16}$"),
+    ),
+))
+
+REGISTRY.add(Table(
+    name="reference_organisations",
+    description="One row per name of a body in the reference data the build loaded (ODS extracts the user "
+                "supplied): what the register matched against. Internal: releases never ship third-party data.",
+    primary_key=("ods_code", "name_rank"),
+    public=False,
+    fields=(
+        Field("ods_code", "string", "The body's ODS code."),
+        Field("name", "string", "One of its names, title-cased, with the type word a short ONS name leaves out."),
+        Field("org_type", "string", "Its type.", enum=ORG_TYPES),
+        Field("valid_from", "date", "First day it existed, when the files say.", nullable=True),
+        Field("valid_to", "date", "Last day it existed, when known.", nullable=True),
+        Field("icb_code", "string", "For a CCG kept as a sub-ICB location, its ICB.", nullable=True),
+        Field("source_file", "string", "The file the name comes from."),
+        Field("name_inferred", "boolean", "True for a name the files imply but do not write (see "
+              "pipeline/register/reference.py)."),
+        Field("name_rank", "integer", "0 for the name shown first (ODS's own, latest), then the others.",
+              minimum=0),
     ),
 ))

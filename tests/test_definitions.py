@@ -59,3 +59,9 @@ def test_the_engine_does_not_import_dagster():
             if any(n == "dagster" or n.startswith("dagster.") or n.startswith("assets") for n in names):
                 offenders.append(path.relative_to(ROOT).as_posix())
     assert offenders == []
+
+
+def test_every_job_and_op_name_is_unique_when_the_ui_loads_the_repository():
+    # The webserver resolves every job at once, which the CLI's single-job path does not.
+    repository = defs.get_repository_def()
+    assert {job.name for job in repository.get_all_jobs()} >= {"build", "cut_release"}

@@ -8,6 +8,7 @@ the East Midlands SHA area", "the NHS") turned into aggregate bodies.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -62,32 +63,49 @@ def _patterns() -> _Patterns:
     return _PATTERNS
 
 
+class _Spans:
+    """Non-overlapping spans sorted by start, asked which one covers a position (binary search)."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        self.spans = sorted(spans)
+        self.starts = [s for s, _ in self.spans]
+
+    def covering(self, position: int) -> tuple[int, int] | None:
+        i = bisect.bisect_right(self.starts, position) - 1
+        return self.spans[i] if i >= 0 and self.spans[i][0] <= position < self.spans[i][1] else None
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self.starts, end) - 1
+        return i >= 0 and self.spans[i][1] > start
+
+
 def find_candidates(text: str, mentions: list[OrgMention]) -> list[Candidate]:
     named = [Candidate(m.start, m.end, body_of(m), "named", m.rule_id) for m in mentions]
     collectives = _collectives(text, mentions)
-    covered = [(c.start, c.end) for c in named + collectives]
-    references = _references(text, named, covered)
+    references = _references(text, named, _Spans([(c.start, c.end) for c in named + collectives]))
     found = _drop_named_inside_collectives(named, collectives) + collectives + references
     return sorted(found, key=lambda c: (c.start, c.end))
 
 
 def _drop_named_inside_collectives(named: list[Candidate], collectives: list[Candidate]) -> list[Candidate]:
     # "PCTs across the East Midlands SHA area": the SHA names the area; the figure is the PCTs' collective one.
-    return [n for n in named if not any(c.start <= n.start and n.end <= c.end for c in collectives)]
+    spans = _Spans([(c.start, c.end) for c in collectives])
+    return [n for n in named if not ((span := spans.covering(n.start)) and n.end <= span[1])]
 
 
 def _collectives(text: str, mentions: list[OrgMention]) -> list[Candidate]:
     found: list[Candidate] = []
-    taken: list[tuple[int, int]] = []
+    mention_starts = [m.start for m in mentions]
     for regex, org_type, name_from, rule_id in _patterns().collectives:
+        taken = _Spans([(c.start, c.end) for c in found])
         for match in regex.finditer(text):
-            if any(s < match.end() and match.start() < e for s, e in taken):
+            if taken.overlaps(match.start(), match.end()):
                 continue
-            body = _collective_body(match, org_type, name_from, mentions)
-            if body is None:
-                continue
-            taken.append((match.start(), match.end()))
-            found.append(Candidate(match.start(), match.end(), body, "collective", rule_id))
+            first = bisect.bisect_left(mention_starts, match.start())
+            last = bisect.bisect_left(mention_starts, match.end(), lo=first)
+            body = _collective_body(match, org_type, name_from, mentions[first:last])
+            if body is not None:
+                found.append(Candidate(match.start(), match.end(), body, "collective", rule_id))
     return found
 
 
@@ -109,27 +127,34 @@ def _collective_body(match: re.Match, org_type: str, name_from: str, mentions: l
     return Body(org_key(org_type, name), name, org_type, "aggregate")
 
 
-def _references(text: str, named: list[Candidate], covered: list[tuple[int, int]]) -> list[Candidate]:
+def _references(text: str, named: list[Candidate], covered: _Spans) -> list[Candidate]:
     found: list[Candidate] = []
+    by_type: dict[str, list[Candidate]] = {}
+    for candidate in named:
+        by_type.setdefault(candidate.body.org_type, []).append(candidate)
     for regex, refers_to, rule_id in _patterns().references:
+        fits = named if "any" in refers_to else sorted(
+            (c for t in refers_to for c in by_type.get(t, [])), key=lambda c: c.start)
+        fit_starts = [c.start for c in fits]
         for match in regex.finditer(text):
-            if any(s <= match.start() < e for s, e in covered):
+            if covered.covering(match.start()):
                 continue
-            body = _antecedent(match.start(), refers_to, named, indefinite=rule_id.startswith("ref.a_"))
+            body = _antecedent(match.start(), refers_to, fits, fit_starts, indefinite=rule_id.startswith("ref.a_"))
             if body is not None:
                 kind = "pronoun" if rule_id == "ref.pronoun" else "reference"
                 found.append(Candidate(match.start(), match.end(), body, kind, rule_id))
     return found
 
 
-def _antecedent(position: int, refers_to: list[str], named: list[Candidate], *, indefinite: bool) -> Body | None:
-    """The body last named before `position` of a fitting type; failing that, the first named after it
+def _antecedent(position: int, refers_to: list[str], fits: list[Candidate], fit_starts: list[int], *,
+                indefinite: bool) -> Body | None:
+    """The body of a fitting type last named before `position`; failing that, the first named after it
     (a headline's "A CCG plans to save..." names the CCG only in the next sentence)."""
-    fits = [c for c in named if "any" in refers_to or c.body.org_type in refers_to]
-    before = [c for c in fits if c.end <= position]
-    if before and not indefinite:
-        return before[-1].body
-    after = [c for c in fits if c.start >= position]
-    if after and (indefinite or not before) and "any" not in refers_to:
-        return after[0].body
-    return before[-1].body if before else None
+    i = bisect.bisect_left(fit_starts, position)
+    before = fits[i - 1] if i > 0 and fits[i - 1].end <= position else None
+    after = fits[i] if i < len(fits) else None
+    if before is not None and not indefinite:
+        return before.body
+    if after is not None and (indefinite or before is None) and "any" not in refers_to:
+        return after.body
+    return before.body if before is not None else None

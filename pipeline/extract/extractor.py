@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from pipeline.extract.amounts import Money, find_money
 from pipeline.extract.bodies import find_candidates
@@ -24,6 +25,7 @@ from pipeline.extract.sentences import sentence_index, split_sentences
 # Bump on any change that alters what the extractor outputs; recorded on every row.
 EXTRACTOR_VERSION = "0.3.0"
 HEADLINE = 0  # the first sentence of body_text is the headline
+MERGE_LOOKBACK = 60  # groups of statements compared with each new one; real articles have far fewer facts
 
 
 @dataclass
@@ -80,8 +82,12 @@ def merge_restatements(drafts: list[FactDraft]) -> tuple[list[int], dict[int, li
     statement) and, for each representative, every statement in the group."""
     groups: list[list[int]] = []
     for i, draft in enumerate(drafts):
-        for group in groups:
-            if all(_same_fact(drafts[j], draft) for j in group):
+        # Restatements sit close together in an article; looking back a bounded number of groups keeps
+        # an article with thousands of figures linear.
+        for group in groups[-MERGE_LOOKBACK:]:
+            # The first and the latest statement stand for the group: comparing every member would make
+            # a figure repeated thousands of times quadratic.
+            if _same_fact(drafts[group[0]], draft) and _same_fact(drafts[group[-1]], draft):
                 group.append(i)
                 break
         else:
@@ -132,6 +138,7 @@ def _rounds_to(a: Money, b: Money) -> bool:
 _DIGITS = re.compile(r"(\d[\d,]*)(?:\.(\d+))?")
 
 
+@lru_cache(maxsize=4096)
 def _stated_unit(money: Money) -> float:
     """The place value of the last digit as written: £7.6m -> 100,000; £29m -> 1,000,000."""
     match = _DIGITS.search(money.text)

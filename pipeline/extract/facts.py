@@ -9,6 +9,7 @@ to) names. Tables and bullet lists borrow cues and periods from their headers.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, replace
 
@@ -52,10 +53,30 @@ class FactDraft:
 
 @dataclass
 class ArticleContext:
+    """An article's recognised spans, with lookups by position that stay fast on pathological inputs."""
+
     text: str
     sentences: list[Sentence]
     candidates: list[Candidate]
     periods: list[Period]
+
+    def __post_init__(self) -> None:
+        self._candidate_starts = [c.start for c in self.candidates]
+        self._period_starts = [p.start for p in self.periods]
+
+    def candidates_in(self, start: int, end: int) -> list[Candidate]:
+        first = bisect.bisect_left(self._candidate_starts, start)
+        last = bisect.bisect_left(self._candidate_starts, end, lo=first)
+        return [c for c in self.candidates[first:last] if c.end <= end]
+
+    def periods_in(self, start: int, end: int, *, dated_only: bool = True) -> list[Period]:
+        """Periods inside a span; calendar years ("by 2020") are never financial years."""
+        first = bisect.bisect_left(self._period_starts, start)
+        last = bisect.bisect_left(self._period_starts, end, lo=first)
+        return [p for p in self.periods[first:last] if p.end <= end and not (dated_only and p.kind == "calendar")]
+
+    def periods_before(self, position: int) -> list[Period]:
+        return self.periods[:bisect.bisect_left(self._period_starts, position)]
 
 
 def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[FactDraft]) -> FactDraft | None:
@@ -172,7 +193,7 @@ def _period_of_same_kind(drafts: list[FactDraft], table: str, measure: str, sent
 
 
 def _first_period(ctx: ArticleContext, sentence: Sentence) -> Period | None:
-    found = [p for p in ctx.periods if sentence.start <= p.start and p.end <= sentence.end and p.kind != "calendar"]
+    found = ctx.periods_in(sentence.start, sentence.end)
     return found[0] if found else None
 
 
@@ -284,7 +305,7 @@ def _clause(text: str, sentence: Sentence, money: Money) -> tuple[int, int]:
 def _body_for(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[FactDraft],
               header: str | None) -> Body | None:
     sentence = ctx.sentences[sentence_no]
-    in_sentence = [c for c in _in(ctx.candidates, sentence.start, sentence.end) if c.body.org_type != "professional"]
+    in_sentence = [c for c in ctx.candidates_in(sentence.start, sentence.end) if c.body.org_type != "professional"]
     if sentence.kind == "row":
         row = [c for c in in_sentence if c.kind == "named"]
         return row[0].body if row else None
@@ -362,15 +383,12 @@ def _pronoun_antecedent(ctx: ArticleContext, pronoun: Candidate, in_sentence: li
         return _subject_of(ctx.text, earlier)
     for back in range(sentence_no - 1, max(sentence_no - 3, -1), -1):
         previous = ctx.sentences[back]
-        bodies = [c for c in _in(ctx.candidates, previous.start, previous.end)
+        bodies = [c for c in ctx.candidates_in(previous.start, previous.end)
                   if c.kind in ("named", "reference") and c.body.org_type != "professional"]
         if bodies:
             return _subject_of(ctx.text, bodies)
     return pronoun
 
-
-def _in(candidates: list[Candidate], start: int, end: int) -> list[Candidate]:
-    return [c for c in candidates if start <= c.start and c.end <= end]
 
 
 _COORDINATOR = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)$")
@@ -403,7 +421,7 @@ def _topic(ctx: ArticleContext, sentence_no: int, drafts: list[FactDraft]) -> Bo
     if sentence_no == 0:
         return None
     previous = ctx.sentences[sentence_no - 1]
-    named = [c for c in _in(ctx.candidates, previous.start, previous.end) if c.kind in ("named", "reference")]
+    named = [c for c in ctx.candidates_in(previous.start, previous.end) if c.kind in ("named", "reference")]
     return named[0].body if named else None
 
 
@@ -454,7 +472,8 @@ def _carry_period(ctx: ArticleContext, draft: FactDraft, drafts: list[FactDraft]
     ("ended 2015-16 with a deficit of £38.4m ... The trust delivered £9.9m of its £14.2m programme")."""
     lo, hi = _clause(ctx.text, sentence, money)
     if _SAME_PERIOD.search(ctx.text, lo, hi):
-        earlier = [p for p in ctx.periods if p.end <= money.start and p.fy_end and p.kind not in ("calendar", "this_year")]
+        earlier = [p for p in ctx.periods_before(money.start)
+                   if p.end <= money.start and p.fy_end and p.kind not in ("calendar", "this_year")]
         if earlier:
             fy_start, fy_end, horizon, text = _period_fields(earlier[-1], draft.table)
             return replace(draft, fy_start=fy_start, fy_end=fy_end, horizon_years=horizon, period_text=text)
@@ -475,7 +494,7 @@ def _period_for(ctx: ArticleContext, money: Money, sentence_no: int, header: str
     sentence = ctx.sentences[sentence_no]
     if header is not None:
         return _header_period(ctx, sentence_no)
-    periods = [p for p in ctx.periods if sentence.start <= p.start and p.end <= sentence.end and p.kind != "calendar"]
+    periods = ctx.periods_in(sentence.start, sentence.end)
     if not periods:
         return None
     lo, hi = _clause(ctx.text, sentence, money)
@@ -529,12 +548,12 @@ def _header_period(ctx: ArticleContext, sentence_no: int) -> Period | None:
     while first > 0 and ctx.sentences[first - 1].kind == "row":
         first -= 1
     header = ctx.sentences[first]
-    in_header = [p for p in ctx.periods if header.start <= p.start and p.end <= header.end and p.kind != "calendar"]
+    in_header = ctx.periods_in(header.start, header.end)
     if in_header:
         return in_header[0]
     if first > 0:
         intro = ctx.sentences[first - 1]
-        in_intro = [p for p in ctx.periods if intro.start <= p.start and p.end <= intro.end and p.kind != "calendar"]
+        in_intro = ctx.periods_in(intro.start, intro.end)
         if in_intro:
             return in_intro[-1]
     return None

@@ -35,17 +35,41 @@ class CueHit:
 
 
 class CueSet:
+    """All cues of one list as one regex, scanned over lower-cased text.
+
+    Case-insensitive matching is several times slower in Python's `re` than matching lower-cased text
+    with lower-cased patterns, and every cue starts at a word boundary, which one shared lookbehind tests
+    once per position instead of once per cue.
+    """
+
     def __init__(self, rules: list[CueRule]):
         self.rules = rules
-        alternation = "|".join(f"(?P<c{i}>{rule.pattern})" for i, rule in enumerate(rules))
-        self._regex = re.compile(alternation, re.IGNORECASE)
+        alternatives = []
+        for i, rule in enumerate(rules):
+            if not rule.pattern.startswith(r"\b"):
+                raise ValueError(f"cue {rule.rule_id}: a pattern must start at a word boundary (\\b)")
+            alternatives.append(f"(?P<c{i}>{_lower_pattern(rule.pattern[2:])})")
+        self._regex = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + ")")
+        # For the rare text whose lower-casing changes its length (and so every offset).
+        self._fallback = re.compile("|".join(f"(?P<c{i}>{r.pattern})" for i, r in enumerate(rules)), re.IGNORECASE)
 
     def find(self, text: str, start: int = 0, end: int | None = None) -> list[CueHit]:
         end = len(text) if end is None else end
-        return [
-            CueHit(m.start(), m.end(), self.rules[int(m.lastgroup[1:])])
-            for m in self._regex.finditer(text, start, end)
-        ]
+        window = text[start:end]
+        lowered = window.lower()
+        if len(lowered) == len(window):
+            matches = self._regex.finditer(lowered)
+        else:
+            matches = self._fallback.finditer(window)
+        return [CueHit(start + m.start(), start + m.end(), self.rules[int(m.lastgroup[1:])]) for m in matches]
+
+
+_ESCAPE_OR_UPPER = re.compile(r"\\.|[A-Z]")
+
+
+def _lower_pattern(pattern: str) -> str:
+    """Lower-case a pattern's literal letters, leaving escapes such as \\S or \\B alone."""
+    return _ESCAPE_OR_UPPER.sub(lambda m: m.group(0) if m.group(0).startswith("\\") else m.group(0).lower(), pattern)
 
 
 def read_rows(filename: str) -> list[dict[str, str]]:

@@ -19,6 +19,9 @@ _ABBREVIATIONS = frozenset({
 _BOUNDARY = re.compile(r"[.!?]['’”\"]?(?=\s+[A-Z0-9‘'“\"£(])")
 _BULLET = re.compile(r"^\s*(?:[•·▪‣◦*\-–—]|\d{1,2}[.)])\s+")
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?$")
+# Longer than any real sentence: a run without sentence ends is cut at spaces, so the work done per
+# figure stays bounded on pathological inputs (a megabyte with no full stop).
+MAX_SENTENCE_CHARS = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +44,13 @@ def split_sentences(text: str) -> list[Sentence]:
             continue
         if "|" in line and line.count("|") >= 1 and not _looks_like_prose(line):
             lead = len(line) - len(line.lstrip())
-            sentences.append(Sentence(line_start + lead, line_start + len(line.rstrip()), "row", line_start, line_end))
+            for piece_start, piece_end in _cap_length(line, lead, len(line.rstrip())):
+                sentences.append(Sentence(line_start + piece_start, line_start + piece_end, "row", line_start, line_end))
             continue
         kind = "item" if _BULLET.match(line) else "sentence"
         for start, end in _split_line(line):
-            sentences.append(Sentence(line_start + start, line_start + end, kind, line_start, line_end))
+            for piece_start, piece_end in _cap_length(line, start, end):
+                sentences.append(Sentence(line_start + piece_start, line_start + piece_end, kind, line_start, line_end))
     return sentences
 
 
@@ -71,6 +76,20 @@ def _split_line(line: str) -> list[tuple[int, int]]:
     if start < end:
         spans.append((start, end))
     return spans
+
+
+def _cap_length(line: str, start: int, end: int) -> list[tuple[int, int]]:
+    pieces = []
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = line.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
+        cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+        pieces.append((start, cut))
+        start = cut
+        while start < end and line[start].isspace():
+            start += 1
+    if start < end:
+        pieces.append((start, end))
+    return pieces
 
 
 def sentence_index(sentences: list[Sentence], offset: int) -> int:

@@ -1,0 +1,54 @@
+"""The release as one deterministic `.tar.gz`: same folder, same bytes.
+
+Members are sorted, owned by uid/gid 0 with no names, given fixed modes and one
+fixed mtime, and the gzip header carries no file name and no timestamp, so two
+archives of identical folders are byte-identical and one checksum can be
+published for them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tarfile
+import tempfile
+from pathlib import Path
+
+# 2000-01-01T00:00:00Z: any fixed instant would do; zero upsets some extractors that warn on 1970.
+FIXED_MTIME = 946684800
+GZIP_LEVEL = 9
+
+
+def _info(name: str, *, is_dir: bool, size: int = 0) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.DIRTYPE if is_dir else tarfile.REGTYPE
+    info.mode = 0o755 if is_dir else 0o644
+    info.size = size
+    info.mtime = FIXED_MTIME
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info
+
+
+def write_tarball(folder: Path, target: Path, root_name: str) -> Path:
+    """Archive `folder` as `root_name/...` into `target`, written beside it and renamed into place."""
+    entries = sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix())
+    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".tar.gz", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as raw, \
+                gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=GZIP_LEVEL) as zipped, \
+                tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            tar.addfile(_info(root_name, is_dir=True))
+            for path in entries:
+                name = f"{root_name}/{path.relative_to(folder).as_posix()}"
+                if path.is_dir():
+                    tar.addfile(_info(name, is_dir=True))
+                else:
+                    with open(path, "rb") as handle:
+                        tar.addfile(_info(name, is_dir=False, size=path.stat().st_size), handle)
+        os.chmod(tmp_name, 0o644)  # mkstemp makes it private; a release is for everyone to read
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return target

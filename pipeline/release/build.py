@@ -1,0 +1,242 @@
+"""`build_release`: a versioned release folder and archive, from a built warehouse.
+
+Order of work: data files, devset scores, the diff against the previous
+release, `datapackage.json` (which needs the data files' checksums), `README.md`,
+`SHA256SUMS` (last, over everything else), validation of the package, and the
+archive. All of it is written into a hidden folder beside the final one and
+renamed into place at the end, so `releases/<version>/` is either absent or
+complete: a crash or a failed validation leaves no half release behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import polars as pl
+
+from pipeline import __version__
+from pipeline import progress as pipeline_progress
+from pipeline.release import archive, changelog, checksums, datapackage, dictionary, diff, export, scores
+from pipeline.release.version import (
+    DATA_PACKAGE, ReleaseError, existing_releases, previous_release, releases_dir, validate_version, version_key,
+)
+from pipeline.versions import code_fingerprint
+from pipeline.warehouse import DUCKDB_FILE
+from schemas import REGISTRY
+
+Progress = Callable[[str, int, int], None]
+SCORES_FILE = "scores.json"
+README_FILE = "README.md"
+CHANGES_FILE = "CHANGES.md"
+CHANGES_DATA = Path(export.DATA_DIR) / "changes.parquet"
+# Progress is reported as three stages, each counting its own steps (the CLI draws one bar per stage).
+STAGE_TABLES, STAGE_SCORES, STAGE_FILES = "release tables", "release scores", "release files"
+FILE_STEPS = ("changes", "datapackage.json", "README.md", "SHA256SUMS", "validation", "archive")
+NO_SCORES = "the project's hand-annotated devset was not at hand when it was built."
+
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    version: str
+    path: Path  # the release folder
+    tarball: Path
+    tarball_sha256: str
+    files: list[str]  # every file of the release, relative to its folder
+    row_counts: dict[str, int]  # released table -> rows
+    previous_version: str | None
+    change_counts: dict[str, dict[str, int]]  # diffed table -> added/removed/changed -> rows
+    scores: dict | None  # the devset report, when the devset was at hand
+    created: str | None  # when the newest run of the warehouse finished
+
+
+@dataclass
+class _Contents:
+    """What the steps of a release pass on to each other."""
+
+    exported: list[export.ExportedTable]
+    frames: dict[str, pl.DataFrame]
+    created: dt.datetime | None
+    code_version: str  # that built the data
+    release_code_version: str  # that cuts the release and scores the devset
+    scores: dict | None = None
+    diff: diff.ReleaseDiff | None = None
+
+
+def tarball_name(version: str) -> str:
+    return f"nhs-ledger-{version}.tar.gz"
+
+
+def build_release(warehouse: Path, version: str, *, shared_dir: Path | None = None, include_body_text: bool = False,
+                  previous: Path | None = None, progress: Progress | None = None, overwrite: bool = False,
+                  validate: bool = True) -> ReleaseResult:
+    """Write `<warehouse>/releases/<version>/` and `<warehouse>/releases/nhs-ledger-<version>.tar.gz`.
+
+    `shared_dir` holds the devset (default: the `shared` folder beside the project, when present);
+    `previous` is the release folder to compare with (default: the latest release older than `version`);
+    `progress(stage, done, total)` hears of each step (default: `pipeline.progress.report`, which the CLI's
+    progress bars listen to). Refuses to replace an existing release unless `overwrite`.
+    """
+    warehouse = Path(warehouse)
+    target = releases_dir(warehouse) / validate_version(version)
+    previous_dir = _check_request(warehouse, target, previous, overwrite)
+    shared = shared_dir if shared_dir is not None else scores.default_shared_dir()
+    report = progress or pipeline_progress.report
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".building-{version}-", dir=target.parent))
+    building_tarball = building.with_name(building.name + ".tar.gz")
+    tarball = target.parent / tarball_name(version)
+    try:
+        contents = _export(building, warehouse, report, include_body_text=include_body_text)
+        if scores.has_devset(shared):
+            report(STAGE_SCORES, 0, 1)
+            contents.scores = scores.devset_scores(shared)
+            (building / SCORES_FILE).write_text(_json(contents.scores), encoding="utf-8", newline="\n")
+            report(STAGE_SCORES, 1, 1)
+        def step(name: str) -> None:
+            report(STAGE_FILES, FILE_STEPS.index(name), len(FILE_STEPS))
+
+        step("changes")
+        _write_changes(building, version, contents, previous_dir)
+        step("datapackage.json")
+        descriptor = _write_package(building, version, contents)
+        step("README.md")
+        _write_readme(building, version, contents, descriptor.get("created"), include_body_text)
+        step("SHA256SUMS")
+        checksums.write_sums(building)
+        step("validation")
+        if validate:
+            _validate(building)
+        step("archive")
+        archive.write_tarball(building, building_tarball, root_name=f"nhs-ledger-{version}")
+        tarball_sha256 = checksums.sha256_file(building_tarball)
+        files = [*checksums.release_files(building), checksums.SUMS_FILE]
+        # The folder first, then its archive and the archive's checksum: each rename is atomic.
+        _move_into_place(building, target)
+        os.replace(building_tarball, tarball)
+        tarball.with_name(tarball.name + ".sha256").write_text(
+            f"{tarball_sha256}  {tarball.name}\n", encoding="utf-8", newline="\n")
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        building_tarball.unlink(missing_ok=True)
+        raise
+    report(STAGE_FILES, len(FILE_STEPS), len(FILE_STEPS))
+    return ReleaseResult(
+        version=version, path=target, tarball=tarball, tarball_sha256=tarball_sha256, files=files,
+        row_counts={e.table.name: e.rows for e in contents.exported},
+        previous_version=contents.diff.previous_version, change_counts=_change_counts(contents),
+        scores=contents.scores, created=descriptor.get("created"),
+    )
+
+
+def _check_request(warehouse: Path, target: Path, previous: Path | None, overwrite: bool) -> Path | None:
+    """Refuse what cannot or must not be released, before anything is written; returns the previous release."""
+    version = target.name
+    if not (warehouse / DUCKDB_FILE).is_file():
+        raise FileNotFoundError(f"no DuckDB file at {warehouse / DUCKDB_FILE}: build the warehouse first "
+                                "(nhs-ledger build)")
+    if target.exists() and not overwrite:
+        raise ReleaseError(f"release {version} already exists at {target}; choose a new version "
+                           "(or pass overwrite=True / --overwrite to replace it)")
+    clash = [name for name in existing_releases(warehouse)
+             if name != version and version_key(name) == version_key(version)]
+    if clash:
+        raise ReleaseError(f"release {clash[0]} already exists and is the same version as {version}")
+    previous_dir = Path(previous) if previous is not None else previous_release(warehouse, version)
+    if previous_dir is not None and not (previous_dir / DATA_PACKAGE).is_file():
+        raise ReleaseError(f"previous release {previous_dir} has no {DATA_PACKAGE}")
+    return previous_dir
+
+
+def _export(folder: Path, warehouse: Path, report: Progress, *, include_body_text: bool) -> _Contents:
+    tables = REGISTRY.public()
+    connection = export.open_warehouse(warehouse)
+    try:
+        exported, frames = [], {}
+        for done, table in enumerate(tables):
+            report(STAGE_TABLES, done, len(tables))
+            written, frame = export.export_table(connection, table, folder, include_body_text=include_body_text)
+            exported.append(written)
+            frames[table.name] = frame
+        report(STAGE_TABLES, len(tables), len(tables))
+        created, built_by = export.newest_run(connection), export.code_versions(connection)
+    finally:
+        connection.close()
+    release_code_version = f"{__version__}+{code_fingerprint()}"
+    return _Contents(exported, frames, created, ", ".join(built_by) or release_code_version, release_code_version)
+
+
+def _write_changes(folder: Path, version: str, contents: _Contents, previous_dir: Path | None) -> None:
+    previous_version = previous_dir.name if previous_dir is not None else None
+    contents.diff = diff.diff_releases(previous_dir, previous_version, contents.frames)
+    frame = contents.diff.frame()
+    export.write_parquet(frame, folder / CHANGES_DATA, diff.CHANGES_TABLE.name)
+    contents.exported.append(export.ExportedTable(diff.CHANGES_TABLE, CHANGES_DATA, frame.height))
+    (folder / CHANGES_FILE).write_text(changelog.render_changes(contents.diff, version), encoding="utf-8",
+                                       newline="\n")
+
+
+def _write_package(folder: Path, version: str, contents: _Contents) -> dict:
+    files = [datapackage.PackagedFile(e.table, e.path.as_posix(), (folder / e.path).stat().st_size,
+                                      checksums.sha256_file(folder / e.path)) for e in contents.exported]
+    articles = contents.frames.get("articles")
+    urls = articles["url"].to_list() if articles is not None and "url" in articles.columns else []
+    descriptor = datapackage.package_descriptor(files, version=version, created=contents.created,
+                                                code_version=contents.code_version,
+                                                sources=datapackage.sources(urls))
+    datapackage.write_package(descriptor, folder / DATA_PACKAGE)
+    return descriptor
+
+
+def _write_readme(folder: Path, version: str, contents: _Contents, created: str | None,
+                  include_body_text: bool) -> None:
+    readme = dictionary.render_readme(dictionary.ReadmeInputs(
+        version=version, created=created, code_version=contents.code_version,
+        scores_code_version=contents.release_code_version,
+        tables=[(e.table, e.path.as_posix(), e.rows) for e in contents.exported],
+        previous_version=contents.diff.previous_version, change_counts=_change_counts(contents),
+        scores=contents.scores, scores_note=NO_SCORES, include_body_text=include_body_text,
+        tarball_name=tarball_name(version),
+    ))
+    (folder / README_FILE).write_text(readme, encoding="utf-8", newline="\n")
+
+
+def _change_counts(contents: _Contents) -> dict[str, dict[str, int]]:
+    return {table: {kind: contents.diff.count(table, kind) for kind in diff.CHANGE_KINDS}
+            for table in diff.DIFFED_TABLES if table in contents.frames}
+
+
+def _validate(folder: Path) -> None:
+    # Imported late: frictionless is slow to import and only this step needs it.
+    from pipeline.release.validate import report_errors, validate_package
+
+    problems = checksums.verify_sums(folder)
+    if problems:
+        raise ReleaseError(f"checksums do not verify for {', '.join(problems)}")
+    package_report = validate_package(folder)
+    if not package_report.valid:
+        raise ReleaseError("the data package does not validate: " + "; ".join(report_errors(package_report)))
+
+
+def _move_into_place(building: Path, target: Path) -> None:
+    """Rename the finished folder to its version; an old release being overwritten goes only once it has."""
+    os.chmod(building, 0o755)  # mkdtemp makes it private; a release is for everyone to read
+    if not target.exists():
+        os.replace(building, target)
+        return
+    doomed = target.with_name(f".replaced-{target.name}")
+    shutil.rmtree(doomed, ignore_errors=True)
+    os.replace(target, doomed)
+    os.replace(building, target)
+    shutil.rmtree(doomed, ignore_errors=True)
+
+
+def _json(payload: dict) -> str:
+    return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

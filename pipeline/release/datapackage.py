@@ -1,0 +1,165 @@
+"""`datapackage.json`: the release as a Frictionless Data Package, generated from `schemas/`.
+
+Every Table Schema here is derived from the field registry (types, descriptions,
+constraints, units, keys), so the package says exactly what the pandera models,
+the DuckDB comments and the data dictionary say. The package declares both the
+Data Package v2 `$schema` (needed for `exclusiveMinimum`: amounts must be
+strictly positive) and the v1 `profile: tabular-data-package`, which v2 readers
+ignore and v1 readers rely on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from schemas.registry import Field, Table
+
+PACKAGE_NAME = "nhs-ledger"
+PACKAGE_TITLE = "NHS Ledger"
+PACKAGE_DESCRIPTION = (
+    "NHS savings plans, savings achieved or missed, and deficits, as reported in UK news articles, with the "
+    "organisations they belong to and, for every figure, the sentence that states it. Figures are as reported "
+    "by the press, not audited accounts."
+)
+DATAPACKAGE_V2 = "https://datapackage.org/profiles/2.0/datapackage.json"
+PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
+KEYWORDS = ["NHS", "health finance", "savings", "deficits", "QIPP", "CIP", "news", "United Kingdom"]
+
+# CC-BY-4.0 rather than ODC-BY-1.0: both require only attribution, but CC BY 4.0 also licenses the
+# sui generis database right (which UK law gives this compilation), is the licence most reusers already
+# know, and is the one the UK Open Government Licence v3 is designed to be compatible with, so NHS Ledger
+# mixes freely with official NHS data. It covers the compilation and the figures extracted, not the
+# articles: see LICENCE_NOTE.
+LICENSE = {
+    "name": "CC-BY-4.0",
+    "title": "Creative Commons Attribution 4.0 International",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+}
+LICENCE_NOTE = (
+    "The licence covers the NHS Ledger compilation: the tables, the extracted figures and the organisations "
+    "register. The articles belong to their publishers: this release carries each article's URL, title and "
+    "content hash, and for each figure only the short sentence that states it, quoted so that the figure "
+    "can be checked; the publishers' rights in those sentences are theirs, not licensed here."
+)
+
+FRICTIONLESS_TYPES = {
+    "string": "string", "integer": "integer", "number": "number", "date": "date",
+    "datetime": "datetime", "boolean": "boolean", "list[string]": "array",
+}
+
+
+@dataclass(frozen=True)
+class PackagedFile:
+    """A data file of the release and what its resource needs to say about it."""
+
+    table: Table
+    path: str  # POSIX, relative to the release folder
+    bytes: int
+    sha256: str
+
+
+def field_descriptor(field: Field) -> dict:
+    descriptor: dict = {"name": field.name, "type": FRICTIONLESS_TYPES[field.type], "description": field.description}
+    if field.type == "list[string]":
+        descriptor["arrayItem"] = {"type": "string"}
+    if field.unit:
+        # Not a Table Schema property; custom properties are allowed and readers ignore them.
+        descriptor["unit"] = field.unit
+    if field.example:
+        descriptor["example"] = field.example
+    constraints = _constraints(field)
+    if constraints:
+        descriptor["constraints"] = constraints
+    return descriptor
+
+
+def _constraints(field: Field) -> dict:
+    constraints: dict = {}
+    if not field.nullable:
+        constraints["required"] = True
+    if field.unique:
+        constraints["unique"] = True
+    if field.enum:
+        constraints["enum"] = list(field.enum)
+    if field.pattern:
+        # Table Schema patterns are implicitly anchored (XML Schema regular expressions, where ^ and $
+        # are not anchors), so the registry's anchors come off.
+        constraints["pattern"] = field.pattern.removeprefix("^").removesuffix("$")
+    if field.minimum is not None:
+        bound = int(field.minimum) if field.type == "integer" else field.minimum
+        constraints["exclusiveMinimum" if field.exclusive_minimum else "minimum"] = bound
+    return constraints
+
+
+def table_schema(table: Table) -> dict:
+    schema: dict = {
+        "fields": [field_descriptor(f) for f in table.fields],
+        # Parquet has real nulls: an empty string is a value, not a missing one.
+        "missingValues": [],
+        "primaryKey": list(table.primary_key),
+    }
+    if table.foreign_keys:
+        schema["foreignKeys"] = [
+            {"fields": list(fk.fields),
+             # A reference to the table itself is written with an empty resource name.
+             "reference": {"resource": "" if fk.table == table.name else fk.table,
+                           "fields": list(fk.reference_fields)}}
+            for fk in table.foreign_keys
+        ]
+    return schema
+
+
+def resource_descriptor(packaged: PackagedFile) -> dict:
+    return {
+        "name": packaged.table.name,
+        "type": "table",
+        "profile": "tabular-data-resource",
+        "path": packaged.path,
+        "scheme": "file",
+        "format": "parquet",
+        "mediatype": PARQUET_MEDIATYPE,
+        "bytes": packaged.bytes,
+        "hash": f"sha256:{packaged.sha256}",
+        "description": packaged.table.description,
+        "schema": table_schema(packaged.table),
+    }
+
+
+def package_descriptor(files: list[PackagedFile], *, version: str, created: dt.datetime | None,
+                       code_version: str, sources: list[dict]) -> dict:
+    descriptor: dict = {
+        "$schema": DATAPACKAGE_V2,
+        "profile": "tabular-data-package",
+        "name": PACKAGE_NAME,
+        "title": PACKAGE_TITLE,
+        "description": PACKAGE_DESCRIPTION,
+        "version": version,
+    }
+    if created is not None:
+        descriptor["created"] = created.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    descriptor.update({
+        "keywords": KEYWORDS,
+        "licenses": [LICENSE],
+        "licenseNote": LICENCE_NOTE,
+        "sources": sources,
+        "nhsLedgerCodeVersion": code_version,
+        "resources": [resource_descriptor(f) for f in files],
+    })
+    return descriptor
+
+
+def sources(urls: list[str]) -> list[dict]:
+    """The news articles as a whole, then one source per publisher's host among the articles' URLs."""
+    hosts = sorted({urlsplit(url).hostname for url in urls if url} - {None})
+    return [{"title": "UK news articles on NHS finances; each is a row of the articles resource, with its URL "
+                      "and title"}] + [{"title": host, "path": f"https://{host}/"} for host in hosts]
+
+
+def write_package(descriptor: dict, target: Path) -> Path:
+    # Keys stay in the generator's order (fixed, so reruns give the same bytes), which reads best for people.
+    target.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n")
+    return target

@@ -1,0 +1,418 @@
+"""Releases: the data package validates, checksums verify, tables read back, and CHANGES.md tells the truth.
+
+One warehouse is grown through three states, each released: the sample's 2025-06 batch (1.0.0), then both
+batches (1.1.0), then with one 2025-06 article edited (1.2.0), so the diffs are checked against known
+inputs. Releases skip the devset scores unless a test asks for them (they need ../shared and a build).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+from frictionless import validate
+
+from pipeline.cli import main
+from pipeline.release import ReleaseError, build_release, date_version, resolve_version, validate_version
+from pipeline.release.checksums import verify_sums
+from pipeline.release.changelog import render_changes
+from pipeline.release.diff import ReleaseDiff, diff_table
+from pipeline.release.validate import register_plugin
+from pipeline.warehouse import DUCKDB_FILE
+from schemas import REGISTRY
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "raw"
+EDITED_ARTICLE = "2025-06/stockport-ccg-savings-plan.txt"
+FACT_TABLES = {"savings": "saving_id", "deficits": "deficit_id"}
+
+
+def _build(raw: Path, warehouse: Path) -> None:
+    assert main(["build", "--raw", str(raw), "--warehouse", str(warehouse)]) == 0
+
+
+def _release(warehouse: Path, version: str, tmp: Path, **options):
+    # A path that does not exist: no devset, so no scores and no devset build.
+    options.setdefault("shared_dir", tmp / "no-shared")
+    return build_release(warehouse, version, **options)
+
+
+@pytest.fixture(scope="module")
+def grown(tmp_path_factory):
+    """(warehouse, {version: ReleaseResult}) after releasing 1.0.0, 1.1.0 and 1.2.0 as the module docstring says."""
+    tmp = tmp_path_factory.mktemp("release")
+    raw, warehouse = tmp / "raw", tmp / "warehouse"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("DAGSTER_HOME", raising=False)  # keep test builds out of the user's run history
+        shutil.copytree(SAMPLE / "2025-06", raw / "2025-06")
+        _build(raw, warehouse)
+        releases = {"1.0.0": _release(warehouse, "1.0.0", tmp)}
+        shutil.copytree(SAMPLE / "2025-07", raw / "2025-07")
+        _build(raw, warehouse)
+        releases["1.1.0"] = _release(warehouse, "1.1.0", tmp)
+        edited = raw / EDITED_ARTICLE
+        text = edited.read_text(encoding="utf-8")
+        assert "£23.5m" in text
+        edited.write_text(text.replace("£23.5m", "£25.5m"), encoding="utf-8")
+        _build(raw, warehouse)
+        releases["1.2.0"] = _release(warehouse, "1.2.0", tmp)
+    return warehouse, releases
+
+
+def _data(release, table: str) -> pl.DataFrame:
+    return pl.read_parquet(release.path / "data" / f"{table}.parquet")
+
+
+def _changes(release, table: str, change: str) -> set[str]:
+    frame = _data(release, "changes").filter((pl.col("table") == table) & (pl.col("change") == change))
+    return set(frame["key"].to_list())
+
+
+# ---------------------------------------------------------------- versions
+
+
+@pytest.mark.parametrize("version", ["1.0.0", "0.1.12", "2026.11.22", "2026.01.05"])
+def test_good_versions_pass(version):
+    assert validate_version(version) == version
+
+
+@pytest.mark.parametrize("version", ["", "1.0", "v1.0.0", "01.2.3", "1.2.3/..", "../1.0.0", "1.0.0-rc1",
+                                     "2026.13.01", "1.0.0 "])
+def test_bad_versions_are_refused(version):
+    with pytest.raises(ReleaseError, match="invalid release version"):
+        validate_version(version)
+
+
+def test_version_defaults_to_the_environment_then_the_date(monkeypatch):
+    import datetime as dt
+
+    monkeypatch.delenv("NHS_LEDGER_RELEASE_VERSION", raising=False)
+    assert resolve_version("", today=dt.date(2026, 1, 5)) == "2026.01.05" == date_version(dt.date(2026, 1, 5))
+    monkeypatch.setenv("NHS_LEDGER_RELEASE_VERSION", "3.1.4")
+    assert resolve_version("") == "3.1.4"
+    assert resolve_version("2.0.0") == "2.0.0"
+
+
+# ---------------------------------------------------------------- the package
+
+
+def test_the_data_package_validates_with_frictionless(grown):
+    _, releases = grown
+    register_plugin()
+    for release in releases.values():
+        report = validate(str(release.path / "datapackage.json"))
+        assert report.valid, report.flatten(["title", "message"])[:10]
+        # Every resource was read to the end: the row counts are frictionless's own.
+        rows = {task.name: task.stats.get("rows", 0) for task in report.tasks}  # absent for 0 rows
+        assert {name: rows[name] for name in release.row_counts} == release.row_counts
+
+
+def test_frictionless_catches_a_broken_file(grown, tmp_path):
+    _, releases = grown
+    copy = tmp_path / "copy"
+    shutil.copytree(releases["1.1.0"].path, copy)
+    savings = pl.read_parquet(copy / "data" / "savings.parquet")
+    savings.with_columns(pl.lit("bogus").alias("measure")).write_parquet(copy / "data" / "savings.parquet")
+    register_plugin()
+    report = validate(str(copy / "datapackage.json"))
+    assert not report.valid
+    types = {error.type for task in report.tasks for error in task.errors}
+    assert {"constraint-error", "hash-count"} <= types
+
+
+def test_the_package_is_generated_from_the_registry(grown):
+    _, releases = grown
+    package = json.loads((releases["1.1.0"].path / "datapackage.json").read_text())
+    assert package["profile"] == "tabular-data-package" and package["version"] == "1.1.0"
+    assert package["licenses"][0]["name"] == "CC-BY-4.0"
+    resources = {r["name"]: r for r in package["resources"]}
+    assert [t.name for t in REGISTRY.public()] == [name for name in resources if name != "changes"]
+    savings = resources["savings"]
+    assert savings["format"] == "parquet" and savings["path"] == "data/savings.parquet"
+    assert savings["hash"].startswith("sha256:") and savings["bytes"] > 0
+    assert savings["schema"]["primaryKey"] == ["saving_id"]
+    fields = {f["name"]: f for f in savings["schema"]["fields"]}
+    assert fields["amount_gbp"]["unit"] == "GBP"
+    assert fields["amount_gbp"]["constraints"] == {"exclusiveMinimum": 0}
+    assert fields["measure"]["constraints"]["enum"] == ["target", "potential", "achieved", "shortfall"]
+    assert fields["saving_id"]["constraints"] == {"required": True, "unique": True,
+                                                  "pattern": "(sav|def)_[0-9a-f]{16}"}
+    references = {fk["reference"]["resource"] for fk in savings["schema"]["foreignKeys"]}
+    assert references == {"articles", "organisations", ""}  # "" is savings itself (parent_saving_id)
+    orgs = {f["name"]: f for f in resources["organisations"]["schema"]["fields"]}
+    assert orgs["aliases"]["type"] == "array"
+
+
+def test_created_comes_from_the_runs_not_the_clock(grown):
+    warehouse, releases = grown
+    package = json.loads((releases["1.1.0"].path / "datapackage.json").read_text())
+    with duckdb.connect(str(warehouse / DUCKDB_FILE), read_only=True) as con:
+        newest = con.execute("SELECT max(finished_at) FROM runs").fetchone()[0]
+    assert package["created"].startswith(newest.strftime("%Y-%m-%dT%H:%M"))
+
+
+# ---------------------------------------------------------------- files
+
+
+def test_every_checksum_verifies(grown):
+    _, releases = grown
+    for release in releases.values():
+        assert verify_sums(release.path) == []
+        sums = (release.path / "SHA256SUMS").read_text().splitlines()
+        listed = [line.split("  ", 1)[1] for line in sums]
+        assert listed == sorted(listed) and "SHA256SUMS" not in listed
+        assert set(listed) | {"SHA256SUMS"} == set(release.files)
+    if shutil.which("sha256sum"):
+        done = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=releases["1.1.0"].path,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_publisher_text_anywhere_in_the_release(grown):
+    _, releases = grown
+    release = releases["1.1.0"]
+    for path in (release.path / "data").glob("*.parquet"):
+        assert "body_text" not in pl.read_parquet_schema(path), path.name
+    package = json.loads((release.path / "datapackage.json").read_text())
+    assert all(f["name"] != "body_text" for r in package["resources"] for f in r["schema"]["fields"])
+    # The evidence sentences stay; the articles' URL, title and hashes stay.
+    assert {"url", "title", "content_sha256"} <= set(_data(release, "articles").columns)
+    assert _data(release, "savings")["evidence"].str.len_chars().min() > 0
+
+
+def test_body_text_is_there_only_when_asked(grown, tmp_path):
+    warehouse, _ = grown
+    result = _release(warehouse, "9.0.0", tmp_path, include_body_text=True)
+    articles = _data(result, "articles")
+    assert "body_text" in articles.columns and articles["body_text"].str.len_chars().min() > 0
+    shutil.rmtree(result.path)
+    result.tarball.unlink()
+
+
+def test_every_table_reads_back_with_duckdb_and_polars(grown):
+    warehouse, releases = grown
+    release = releases["1.2.0"]  # released from the warehouse as it is now
+    with duckdb.connect(str(warehouse / DUCKDB_FILE), read_only=True) as con:
+        for table in REGISTRY.public():
+            expected = con.execute(f'SELECT count(*) FROM "{table.name}"').fetchone()[0]
+            path = release.path / "data" / f"{table.name}.parquet"
+            assert pl.read_parquet(path).height == expected, table.name
+            assert con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()[0] == expected, table.name
+            assert release.row_counts[table.name] == expected
+
+
+def test_rows_are_sorted_by_primary_key(grown):
+    _, releases = grown
+    for table in REGISTRY.public():
+        frame = _data(releases["1.1.0"], table.name)
+        assert frame.equals(frame.sort(list(table.primary_key))), table.name
+
+
+def test_the_same_warehouse_gives_byte_identical_data_files(grown, tmp_path):
+    warehouse, releases = grown
+    again = _release(warehouse, "1.2.1", tmp_path)
+    for table in REGISTRY.public():
+        name = f"data/{table.name}.parquet"
+        assert (again.path / name).read_bytes() == (releases["1.2.0"].path / name).read_bytes(), name
+    assert "No fact or organisation was added, removed or changed." in (again.path / "CHANGES.md").read_text()
+    shutil.rmtree(again.path)
+    again.tarball.unlink()
+
+
+def test_the_tarball_is_deterministic_and_holds_the_folder(grown, tmp_path):
+    warehouse, releases = grown
+    release = releases["1.1.0"]
+    assert (release.tarball.parent / f"{release.tarball.name}.sha256").read_text().split()[0] == \
+        release.tarball_sha256
+    with tarfile.open(release.tarball) as tar:
+        members = tar.getmembers()
+        assert [m.name for m in members] == sorted(m.name for m in members)
+        assert {(m.uid, m.gid, m.mtime) for m in members} == {(0, 0, members[0].mtime)}
+        tar.extractall(tmp_path, filter="data")
+    assert verify_sums(tmp_path / "nhs-ledger-1.1.0") == []
+    # Rebuilt from a copy of the same warehouse state, the archive is byte for byte the same.
+    copy = tmp_path / "again"
+    (copy / "releases").mkdir(parents=True)
+    shutil.copy(warehouse / DUCKDB_FILE, copy / DUCKDB_FILE)
+    for version in ("1.0.0", "1.1.0", "1.2.0"):
+        shutil.copytree(releases[version].path, copy / "releases" / version)
+    rebuilt = _release(copy, "1.2.0", tmp_path, overwrite=True)
+    assert rebuilt.tarball_sha256 == releases["1.2.0"].tarball_sha256
+
+
+def test_an_existing_version_is_not_overwritten(grown, tmp_path):
+    warehouse, releases = grown
+    before = (releases["1.0.0"].path / "SHA256SUMS").read_bytes()
+    with pytest.raises(ReleaseError, match="already exists"):
+        _release(warehouse, "1.0.0", tmp_path)
+    assert (releases["1.0.0"].path / "SHA256SUMS").read_bytes() == before
+    assert not [p for p in (warehouse / "releases").iterdir() if p.name.startswith(".")]
+
+
+# ---------------------------------------------------------------- changes
+
+
+def test_first_release_lists_everything_as_added(grown):
+    _, releases = grown
+    first = releases["1.0.0"]
+    assert first.previous_version is None
+    text = (first.path / "CHANGES.md").read_text()
+    assert "There is no previous release" in text
+    for table, key in {**FACT_TABLES, "organisations": "org_id"}.items():
+        assert _changes(first, table, "added") == set(_data(first, table)[key].to_list())
+        assert not _changes(first, table, "removed") and not _changes(first, table, "changed")
+
+
+def test_a_new_batch_shows_as_added_facts_and_nothing_removed(grown):
+    _, releases = grown
+    old, new = releases["1.0.0"], releases["1.1.0"]
+    assert new.previous_version == "1.0.0"
+    text = (new.path / "CHANGES.md").read_text()
+    assert "Compared with the previous release, **1.0.0**" in text
+    for table, key in FACT_TABLES.items():
+        frame = _data(new, table)
+        july = set(frame.filter(pl.col("batch") == "2025-07")[key].to_list())
+        june = set(frame.filter(pl.col("batch") == "2025-06")[key].to_list())
+        assert july and _changes(new, table, "added") == july
+        assert _changes(new, table, "removed") == set() and _changes(new, table, "changed") == set()
+        # Facts of the unchanged batch keep their keys from one release to the next.
+        assert june == set(_data(old, table)[key].to_list())
+        assert f"| {table} | {len(july)} | 0 | 0 |" in text
+        assert new.change_counts[table] == {"added": len(july), "removed": 0, "changed": 0}
+    assert _changes(new, "organisations", "removed") == set()
+
+
+def test_an_edited_article_shows_as_removed_and_added_facts(grown):
+    _, releases = grown
+    old, new = releases["1.1.0"], releases["1.2.0"]
+    assert new.previous_version == "1.1.0"
+    articles = _data(old, "articles")
+    old_id = articles.filter(pl.col("source_path") == EDITED_ARTICLE)["article_id"].item()
+    new_id = _data(new, "articles").filter(pl.col("source_path") == EDITED_ARTICLE)["article_id"].item()
+    assert old_id != new_id
+    for table, key in FACT_TABLES.items():
+        was = set(_data(old, table).filter(pl.col("article_id") == old_id)[key].to_list())
+        now = set(_data(new, table).filter(pl.col("article_id") == new_id)[key].to_list())
+        assert _changes(new, table, "removed") == was
+        assert _changes(new, table, "added") == now
+        assert _changes(new, table, "changed") == set()
+    added = _data(new, "changes").filter((pl.col("table") == "savings") & (pl.col("change") == "added"))
+    assert any("£25.5m" in s for s in added["summary"].to_list())
+    text = (new.path / "CHANGES.md").read_text()
+    assert "removed + added" in text and "£23.5m" in text and "£25.5m" in text
+
+
+def test_a_fact_read_differently_is_changed_and_lineage_is_ignored(grown):
+    _, releases = grown
+    before = _data(releases["1.1.0"], "savings")
+    first, second = before["saving_id"][0], before["saving_id"][1]
+    other = "potential" if before["measure"][0] != "potential" else "target"
+    after = before.with_columns(
+        pl.when(pl.col("saving_id") == first).then(pl.lit(other)).otherwise(pl.col("measure")).alias("measure"),
+        pl.when(pl.col("saving_id") == second).then(pl.lit("run_0000000000000000")).otherwise(pl.col("run_id"))
+        .alias("run_id"),
+    )
+    changes = diff_table("savings", before, after)
+    assert [(c.key, c.change, c.changed_columns) for c in changes] == [(first, "changed", ("measure",))]
+    text = render_changes(ReleaseDiff(previous_version="1.1.0", changes=changes), "1.1.1")
+    assert "## savings: 1 changed" in text and f"`measure`: `{before['measure'][0]}` → `{other}`" in text
+    assert ReleaseDiff("1.1.0", changes).frame()["changed_columns"].to_list() == [["measure"]]
+
+
+def test_progress_is_reported_per_stage(grown, tmp_path):
+    warehouse, _ = grown
+    calls = []
+    result = _release(warehouse, "8.0.0", tmp_path, progress=lambda *call: calls.append(call))
+    stages = {stage for stage, _, _ in calls}
+    assert {"release tables", "release files"} <= stages
+    for stage in stages:
+        done, total = max((d, t) for s, d, t in calls if s == stage)
+        assert done == total
+    shutil.rmtree(result.path)
+    result.tarball.unlink()
+
+
+# ---------------------------------------------------------------- scores and the asset
+
+
+def test_devset_scores_are_written_when_the_devset_is_there(grown, shared_dir, tmp_path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    warehouse, _ = grown
+    result = build_release(warehouse, "7.0.0", shared_dir=shared_dir)
+    scores = json.loads((result.path / "scores.json").read_text())
+    assert scores["overall"]["f1"] > 0.85 and result.scores["overall"] == scores["overall"]
+    readme = (result.path / "README.md").read_text()
+    assert "| overall |" in readme and "scores.json" in (result.path / "SHA256SUMS").read_text()
+    shutil.rmtree(result.path)
+    result.tarball.unlink()
+
+
+def test_without_the_devset_the_readme_says_so(grown):
+    _, releases = grown
+    release = releases["1.1.0"]
+    assert release.scores is None and not (release.path / "scores.json").exists()
+    assert "No devset scores in this release" in (release.path / "README.md").read_text()
+
+
+def test_the_readme_is_a_data_dictionary(grown):
+    _, releases = grown
+    readme = (releases["1.1.0"].path / "README.md").read_text()
+    for table in REGISTRY.public():
+        assert f"### `{table.name}`" in readme
+        for field in table.fields:
+            if field.name != "body_text":
+                assert f"| `{field.name}` |" in readme, (table.name, field.name)
+    for phrase in ("April", "`YYYY/YY`", "`target`", "`potential`", "`achieved`", "`shortfall`", "`forecast`",
+                   "`actual`", "`planned`", "`aggregate`", "not audited accounts", "sha256sum -c SHA256SUMS",
+                   "read_parquet", "| `savings` |"):
+        assert phrase in readme, phrase
+
+
+def test_the_release_asset_materialises_with_metadata(grown, tmp_path):
+    from assets.release import release
+    from assets.resources import LedgerPaths
+
+    warehouse, _ = grown
+    config = {"version": "6.0.0", "shared_dir": str(tmp_path / "no-shared")}
+    result = dg.materialize([release], resources={"ledger": LedgerPaths(warehouse_dir=str(warehouse))},
+                            run_config={"ops": {"release": {"config": config}}},
+                            instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    metadata = result.asset_materializations_for_node("release")[0].metadata
+    assert metadata["version"].value == "6.0.0"
+    files = [p for p in (warehouse / "releases" / "6.0.0").rglob("*") if p.is_file()]
+    assert metadata["file_count"].value == len(files)
+    assert metadata["row_counts"].value["savings"] > 0
+    assert len(metadata["tarball_sha256"].value) == 64
+
+
+# ---------------------------------------------------------------- the CLI and the Dagster job
+
+
+def test_the_cli_cuts_a_release(request, tmp_path, capsys):
+    from pipeline import cli
+
+    warehouse, _ = request.getfixturevalue("grown")
+    args = ["release", "--version", "5.0.0", "--warehouse", str(warehouse), "--shared", str(tmp_path / "none")]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "5.0.0" in out and "sha256" in out
+    assert cli.main(args) == 2  # the same version again: one line, no traceback
+    assert "already exists" in capsys.readouterr().err
+    shutil.rmtree(warehouse / "releases" / "5.0.0")
+    (warehouse / "releases" / "nhs-ledger-5.0.0.tar.gz").unlink()
+
+
+def test_the_build_job_leaves_the_release_alone():
+    from pipeline.definitions import defs
+
+    build = defs.resolve_job_def("build")
+    assert "release" not in build.graph.node_dict
+    assert list(defs.resolve_job_def("cut_release").graph.node_dict) == ["release"]

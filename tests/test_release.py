@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -125,6 +126,29 @@ def test_frictionless_catches_a_broken_file(grown, tmp_path):
     assert not report.valid
     types = {error.type for task in report.tasks for error in task.errors}
     assert {"constraint-error", "hash-count"} <= types
+
+
+def _frictionless_cli(datapackage: Path) -> subprocess.CompletedProcess:
+    # The stock command, in a fresh process: it finds the project's plugin module on its own.
+    command = Path(sys.executable).with_name("frictionless")
+    return subprocess.run([str(command), "validate", str(datapackage)], capture_output=True, text=True, timeout=300)
+
+
+def test_the_stock_frictionless_validate_command_accepts_a_release(grown):
+    _, releases = grown
+    result = _frictionless_cli(releases["1.1.0"].path / "datapackage.json")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "INVALID" not in result.stdout
+
+
+def test_the_stock_frictionless_validate_command_rejects_a_broken_release(grown, tmp_path):
+    _, releases = grown
+    copy = tmp_path / "copy"
+    shutil.copytree(releases["1.1.0"].path, copy)
+    savings = pl.read_parquet(copy / "data" / "savings.parquet")
+    savings.with_columns(pl.lit("bogus").alias("measure")).write_parquet(copy / "data" / "savings.parquet")
+    result = _frictionless_cli(copy / "datapackage.json")
+    assert result.returncode != 0 and "INVALID" in result.stdout
 
 
 def test_the_package_is_generated_from_the_registry(grown):

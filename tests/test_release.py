@@ -115,12 +115,18 @@ def test_the_data_package_validates_with_frictionless(grown):
         assert {name: rows[name] for name in release.row_counts} == release.row_counts
 
 
-def test_frictionless_catches_a_broken_file(grown, tmp_path):
-    _, releases = grown
+def _broken_copy(release, tmp_path: Path) -> Path:
+    """A copy of a release whose savings file holds a value outside its enum (and so a wrong hash)."""
     copy = tmp_path / "copy"
-    shutil.copytree(releases["1.1.0"].path, copy)
+    shutil.copytree(release.path, copy)
     savings = pl.read_parquet(copy / "data" / "savings.parquet")
     savings.with_columns(pl.lit("bogus").alias("measure")).write_parquet(copy / "data" / "savings.parquet")
+    return copy
+
+
+def test_frictionless_catches_a_broken_file(grown, tmp_path):
+    _, releases = grown
+    copy = _broken_copy(releases["1.1.0"], tmp_path)
     register_plugin()
     report = validate(str(copy / "datapackage.json"))
     assert not report.valid
@@ -143,11 +149,7 @@ def test_the_stock_frictionless_validate_command_accepts_a_release(grown):
 
 def test_the_stock_frictionless_validate_command_rejects_a_broken_release(grown, tmp_path):
     _, releases = grown
-    copy = tmp_path / "copy"
-    shutil.copytree(releases["1.1.0"].path, copy)
-    savings = pl.read_parquet(copy / "data" / "savings.parquet")
-    savings.with_columns(pl.lit("bogus").alias("measure")).write_parquet(copy / "data" / "savings.parquet")
-    result = _frictionless_cli(copy / "datapackage.json")
+    result = _frictionless_cli(_broken_copy(releases["1.1.0"], tmp_path) / "datapackage.json")
     assert result.returncode != 0 and "INVALID" in result.stdout
 
 
@@ -440,3 +442,12 @@ def test_the_build_job_leaves_the_release_alone():
     build = defs.resolve_job_def("build")
     assert "release" not in build.graph.node_dict
     assert list(defs.resolve_job_def("cut_release").graph.node_dict) == ["release"]
+
+
+def test_the_release_reports_the_ods_match_rate_per_type(grown):
+    _, releases = grown
+    readme = (releases["1.1.0"].path / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Organisation register", 1)[1].split("\n## ", 1)[0]
+    organisations = _data(releases["1.1.0"], "organisations")
+    named_ccgs = organisations.filter((pl.col("org_type") == "CCG") & (pl.col("n_articles") > 0)).height
+    assert f"| CCG | {named_ccgs} | 0 | 0% |" in section  # the sample build loads no reference data

@@ -28,7 +28,6 @@ _COMPONENT_TAIL = re.compile(r"\s*(?:(?:is|are|was|will|would|could|should)?\s*(
                              r"(?:to\s+)?(?:come|comes|coming)?\s*(?:from|through|by\s+\w+ing)\b)", re.I)
 _REFERS_TO_PLAN = re.compile(r"\b(?:the|this|that|its) (?:[\w-]+ )?(?:plan|programme|strategy|scheme|STP)\b|"
                              r"\b(?:of that|of which|of this|a further)\b", re.I)
-_QUOTE_OPEN = "‘“'\""
 MAX_CUE_DISTANCE = 120
 
 

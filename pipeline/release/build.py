@@ -23,6 +23,7 @@ import polars as pl
 
 from pipeline import __version__
 from pipeline import progress as pipeline_progress
+from pipeline.register.report import match_rates
 from pipeline.release import archive, changelog, checksums, datapackage, dictionary, diff, export, scores
 from pipeline.release.version import (
     DATA_PACKAGE, ReleaseError, existing_releases, previous_release, releases_dir, validate_version, version_key,
@@ -204,6 +205,7 @@ def _write_readme(folder: Path, version: str, contents: _Contents, created: str 
         previous_version=contents.diff.previous_version, change_counts=_change_counts(contents),
         scores=contents.scores, scores_note=NO_SCORES, include_body_text=include_body_text,
         tarball_name=tarball_name(version),
+        match_rates=match_rates(contents.frames["organisations"]) if "organisations" in contents.frames else {},
     ))
     (folder / README_FILE).write_text(readme, encoding="utf-8", newline="\n")
 

@@ -9,7 +9,7 @@ annotation guidelines for a reader who has never seen the project.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipeline.release.datapackage import LICENCE_NOTE, LICENSE
 from schemas.registry import Field, Table
@@ -36,12 +36,13 @@ class ReadmeInputs:
     scores_note: str  # why there are no scores, when there are none
     include_body_text: bool
     tarball_name: str
+    match_rates: dict[str, dict[str, float]] = field(default_factory=dict)  # from pipeline.register.report
 
 
 def render_readme(inputs: ReadmeInputs) -> str:
     sections = [
         _title(inputs), _contents(inputs), _verify(inputs), _open(inputs), _row_counts(inputs),
-        _concepts(), _scores(inputs), _changes(inputs), _dictionary(inputs), _licence(),
+        _concepts(), _scores(inputs), _register(inputs), _changes(inputs), _dictionary(inputs), _licence(),
     ]
     return "\n\n".join(section.strip("\n") for section in sections) + "\n"
 
@@ -216,6 +217,27 @@ def _scores(inputs: ReadmeInputs) -> str:
     lines += ["", f"Organisation recall: {_ratio(recall.get('recall'))} ({recall.get('found')} of "
                   f"{recall.get('total')} bodies the annotators listed). Expect lower scores on publications "
                   "the devset does not cover."]
+    return "\n".join(lines)
+
+
+def _register(inputs: ReadmeInputs) -> str:
+    """How many NHS bodies carry an ODS code, per type: users joining on `ods_code` need the unmatched rate."""
+    rates = inputs.match_rates
+    if not rates.get("all", {}).get("bodies"):
+        return "## Organisation register\n\nNo NHS bodies (CCG, PCT, SHA, ICB, trust) in this release."
+    lines = [
+        "## Organisation register",
+        "",
+        "Share of the NHS bodies named in the articles that carry an ODS code (join on `organisations.ods_code`). "
+        "Bodies without one keep the reason in `match_status` and `match_reason`; the register is matched to ODS "
+        "only when reference extracts were loaded for the build.",
+        "",
+        "| type | bodies | with ODS code | rate |",
+        "| --- | --- | --- | --- |",
+    ]
+    for org_type, rate in rates.items():
+        label = "all NHS types" if org_type == "all" else org_type
+        lines.append(f"| {label} | {rate['bodies']} | {rate['with_ods_code']} | {rate['rate']:.0%} |")
     return "\n".join(lines)
 
 

@@ -238,7 +238,7 @@ REGISTRY.add(Table(
     name="fact_evidence",
     description="One row per statement of a fact: a fact stated again (even rounded differently) is one row of "
                 "`savings` or `deficits` and one row here for each statement, so lineage loses nothing.",
-    primary_key=("fact_id", "char_start"),
+    primary_key=("fact_id", "amount_char_start"),
     partition_by="batch",
     foreign_keys=(ForeignKey(("article_id",), "articles", ("article_id",)),),
     fields=(
@@ -249,6 +249,10 @@ REGISTRY.add(Table(
         Field("evidence", "string", "The statement: `body_text[char_start:char_end]`."),
         *_span("statement"),
         Field("amount_text", "string", "The amount as this statement writes it."),
+        Field("amount_char_start", "integer", "Where the amount starts in `body_text` (one sentence can state a "
+              "figure twice).", unit="characters", minimum=0),
+        Field("amount_char_end", "integer", "Where the amount ends in `body_text` (exclusive).", unit="characters",
+              minimum=0),
         Field("is_primary", "boolean", "True for the statement the fact's row carries (its most precise)."),
         _batch(),
     ),

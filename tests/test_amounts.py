@@ -488,9 +488,9 @@ def test_results_are_sorted_and_do_not_overlap() -> None:
 
 
 def _elapsed(function, *args) -> float:
-    started = time.perf_counter()
+    started = time.process_time()
     function(*args)
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
 _MEGABYTE_INPUTS = {
@@ -516,9 +516,9 @@ def test_a_megabyte_of_digits_and_separators_is_fast(label: str) -> None:
 )
 def test_ten_thousand_figures_in_one_article_are_fast(figure: str) -> None:
     text = figure * 10_000
-    started = time.perf_counter()
+    started = time.process_time()
     found = find_money(text)
-    assert time.perf_counter() - started < GENEROUS_SECONDS
+    assert time.process_time() - started < GENEROUS_SECONDS
     assert len(found) == 10_000
 
 

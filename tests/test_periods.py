@@ -376,9 +376,9 @@ def test_non_breaking_spaces_inside_a_phrase() -> None:
     ],
 )
 def test_a_megabyte_of_year_like_text_is_fast(text: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     find_periods(text)
-    assert time.perf_counter() - started < GENEROUS_SECONDS
+    assert time.process_time() - started < GENEROUS_SECONDS
 
 
 @pytest.mark.parametrize(
@@ -386,9 +386,9 @@ def test_a_megabyte_of_year_like_text_is_fast(text: str) -> None:
 )
 def test_ten_thousand_periods_are_fast(phrase: str) -> None:
     text = phrase * 10_000
-    started = time.perf_counter()
+    started = time.process_time()
     found = find_periods(text)
-    assert time.perf_counter() - started < GENEROUS_SECONDS
+    assert time.process_time() - started < GENEROUS_SECONDS
     assert len(found) == 10_000
 
 

@@ -69,7 +69,8 @@ def extract_article(article_id: str, text: str, published_on: dt.date | None = N
                 "fact_id": ids[i], "fact_table": draft.table, "article_id": article_id,
                 "evidence": text[statement.evidence_start:statement.evidence_end],
                 "char_start": statement.evidence_start, "char_end": statement.evidence_end,
-                "amount_text": statement.money.text, "is_primary": j == i,
+                "amount_text": statement.money.text, "amount_char_start": statement.money.start,
+                "amount_char_end": statement.money.end, "is_primary": j == i,
             })
     return result
 

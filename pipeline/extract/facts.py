@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from pipeline.extract.amounts import Money
 from pipeline.extract.bodies import Body, Candidate, group_of
@@ -80,7 +81,7 @@ class ArticleContext:
 
 def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[FactDraft]) -> FactDraft | None:
     sentence = ctx.sentences[sentence_no]
-    if money.currency != "GBP" or money.per_unit:
+    if money.currency != "GBP" or money.per_unit or not _plausible(money):
         return None
     header = _table_header(ctx, sentence_no) if sentence.kind == "row" else None
     cue, measure_hint = _fact_cue(ctx.text, money, (sentence.start, sentence.end), header)
@@ -149,6 +150,16 @@ def _like_the_fact_before(ctx: ArticleContext, money: Money, sentence_no: int, d
                      sentence.start, sentence.end, cue.rule.rule_id, sentence_no)
 
 
+# No NHS body saves, loses or owes nothing, or more than a trillion pounds (the whole NHS spends ~£200bn a year):
+# such a figure is a misprint or a joke, never a fact.
+PLAUSIBLE_GBP = (1.0, 1e12)
+
+
+def _plausible(money: Money) -> bool:
+    values = [v for v in (money.amount_gbp, money.low_gbp, money.high_gbp) if v is not None]
+    return bool(values) and all(PLAUSIBLE_GBP[0] <= v < PLAUSIBLE_GBP[1] for v in values)
+
+
 # ---- bullet lists: an item like "NHS Cumbria: £9.1m" takes its meaning from the sentence introducing the list ----
 
 def _list_intro(ctx: ArticleContext, sentence_no: int) -> Sentence | None:
@@ -204,8 +215,11 @@ def _fact_cue(text: str, money: Money, span: tuple[int, int], header: str | None
         best = next((h for h in hits if h.rule.kind != "negative"), hits[0] if hits else None)
         return best, None
     asides = _asides(text, span)
+    # A cue further than the reach plus the longest aside could never win: skip the costly scoring.
+    reach = MAX_CUE_DISTANCE + _ASIDE_MAX_CHARS
     hits = [h for h in fact_cues().find(text, span[0], span[1])
-            if not (money.start <= h.start < money.end)
+            if money.start - reach <= h.start <= money.end + reach
+            and not (money.start <= h.start < money.end)
             and not any(a <= h.start < b and not a <= money.start < b for a, b in asides)]
     lo, hi = _clause(text, Sentence(span[0], span[1], "sentence", span[0], span[1]), money)
     best, best_distance = None, MAX_CUE_DISTANCE + 1
@@ -220,12 +234,14 @@ def _fact_cue(text: str, money: Money, span: tuple[int, int], header: str | None
     return best, None
 
 
+_ASIDE_MAX_CHARS = 260
 _ASIDE = re.compile(r"\s[–—-]\s[^–—]{1,200}?\s[–—-]\s|\([^()]{1,200}\)|,\s\w+ed\b[^,.;]{0,60},")
 
 
-def _asides(text: str, span: tuple[int, int]) -> list[tuple[int, int]]:
+@lru_cache(maxsize=512)
+def _asides(text: str, span: tuple[int, int]) -> tuple[tuple[int, int], ...]:
     """Parenthetical asides ("– which strips out one-off costs and non-recurrent income –")."""
-    return [(m.start(), m.end()) for m in _ASIDE.finditer(text, span[0], span[1])]
+    return tuple((m.start(), m.end()) for m in _ASIDE.finditer(text, span[0], span[1]))
 
 
 def _aside_length_between(asides: list[tuple[int, int]], hit: CueHit, money: Money) -> int:
@@ -288,15 +304,20 @@ def _clause(text: str, sentence: Sentence, money: Money) -> tuple[int, int]:
     """The span of the clause holding the figure; breaks inside an aside do not count."""
     lo, hi = sentence.start, sentence.end
     asides = _asides(text, (sentence.start, sentence.end))
-    for match in _CLAUSE_BREAK.finditer(text, sentence.start, sentence.end):
-        if any(a <= match.start() < b for a, b in asides if not a <= money.start < b):
+    for break_start, break_end in _clause_breaks(text, sentence.start, sentence.end):
+        if any(a <= break_start < b for a, b in asides if not a <= money.start < b):
             continue
-        if match.end() <= money.start:
-            lo = match.end()
-        elif match.start() >= money.end:
-            hi = match.start()
+        if break_end <= money.start:
+            lo = break_end
+        elif break_start >= money.end:
+            hi = break_start
             break
     return lo, hi
+
+
+@lru_cache(maxsize=512)
+def _clause_breaks(text: str, start: int, end: int) -> tuple[tuple[int, int], ...]:
+    return tuple((m.start(), m.end()) for m in _CLAUSE_BREAK.finditer(text, start, end))
 
 
 # ---- whose figure ----
@@ -479,7 +500,12 @@ def _carry_period(ctx: ArticleContext, draft: FactDraft, drafts: list[FactDraft]
         return draft
     if _YEARISH.search(ctx.text, sentence.start, sentence.end):
         return draft
-    previous = [d for d in drafts if d.sentence_no == draft.sentence_no - 1 and d.body.key == draft.body.key]
+    previous = []
+    for earlier_draft in reversed(drafts):  # drafts come in text order: stop once past the sentence before
+        if earlier_draft.sentence_no < draft.sentence_no - 1:
+            break
+        if earlier_draft.sentence_no == draft.sentence_no - 1 and earlier_draft.body.key == draft.body.key:
+            previous.append(earlier_draft)
     years = {(d.fy_start, d.fy_end) for d in previous if d.fy_end}
     if len(years) == 1 and len(previous) == sum(1 for d in previous if d.fy_end):
         fy_start, fy_end = years.pop()

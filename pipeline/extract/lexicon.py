@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -53,15 +53,20 @@ class CueSet:
         # For the rare text whose lower-casing changes its length (and so every offset).
         self._fallback = re.compile("|".join(f"(?P<c{i}>{r.pattern})" for i, r in enumerate(rules)), re.IGNORECASE)
 
-    def find(self, text: str, start: int = 0, end: int | None = None) -> list[CueHit]:
-        end = len(text) if end is None else end
+    def find(self, text: str, start: int = 0, end: int | None = None) -> tuple[CueHit, ...]:
+        return self._find(text, start, len(text) if end is None else end)
+
+    @lru_cache(maxsize=512)
+    def _find(self, text: str, start: int, end: int) -> tuple[CueHit, ...]:
+        # Every figure of a sentence asks about the same sentence (and often the same clause): scan it once.
+        # A str caches its hash, so the key costs little even for a long text.
         window = text[start:end]
         lowered = window.lower()
         if len(lowered) == len(window):
             matches = self._regex.finditer(lowered)
         else:
             matches = self._fallback.finditer(window)
-        return [CueHit(start + m.start(), start + m.end(), self.rules[int(m.lastgroup[1:])]) for m in matches]
+        return tuple(CueHit(start + m.start(), start + m.end(), self.rules[int(m.lastgroup[1:])]) for m in matches)
 
 
 _ESCAPE_OR_UPPER = re.compile(r"\\.|[A-Z]")

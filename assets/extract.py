@@ -1,12 +1,12 @@
-"""Extract layer: organisation mentions and saving/deficit facts found in each batch of articles."""
+"""Extract layer: organisation mentions and saving/deficit facts found in each batch of articles, one partition per batch."""
 
 import dagster as dg
 
+from assets.ingest import partition_frame, run_batches
 from assets.metadata import definition_metadata, table_metadata
-from assets.resources import LedgerPaths
-from pipeline import store
+from assets.resources import BATCHES, LedgerPaths
 from pipeline.extract.extractor import EXTRACTOR_VERSION
-from pipeline.extract.stage import extract_batches
+from pipeline.extract.stage import OUTPUTS, extract_partitions
 
 @dg.multi_asset(
     specs=[
@@ -23,12 +23,16 @@ from pipeline.extract.stage import extract_batches
                                  "(even rounded differently) is one fact with every statement kept here.",
                      metadata=definition_metadata("fact_evidence")),
     ],
+    partitions_def=BATCHES,
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def extracted_candidates(context: dg.AssetExecutionContext, ledger: LedgerPaths):
-    """Extract only batches whose articles were re-ingested since their candidates were written."""
-    report = extract_batches(ledger.warehouse, full=ledger.full_rebuild)
-    context.log.info(f"extracted batches {report.processed}")
-    for table in ("mention_candidates", "fact_candidates", "fact_evidence"):
-        frame = store.read_table(ledger.warehouse, table)
+    """Extract the run's batches whose articles were re-ingested since their candidates were written."""
+    batches = run_batches(context)
+    report = extract_partitions(ledger.warehouse, batches, full=ledger.full_rebuild)
+    context.log.info(f"batches {batches}; extracted {report.processed}")
+    for table in OUTPUTS:
+        frame = partition_frame(ledger.warehouse, table, batches)
         yield dg.MaterializeResult(asset_key=table, metadata=table_metadata(
-            table, frame, batches_processed=dg.MetadataValue.text(", ".join(report.processed) or "none")))
+            table, frame, batches=dg.MetadataValue.text(", ".join(batches)),
+            batches_processed=dg.MetadataValue.text(", ".join(report.processed) or "none")))

@@ -1,9 +1,15 @@
-"""Where the pipeline reads and writes: the one resource every asset shares."""
+"""Where the pipeline reads and writes: the one resource every asset shares, and the batches partitioning."""
 
 import os
 from pathlib import Path
 
 import dagster as dg
+
+# One partition per batch folder of the raw folder (`pipeline.batches.partition_key` names it): the ingest and
+# extract assets are partitioned by it; the register, the published tables, runs and DuckDB span every batch.
+# The raw_batches_sensor and `nhs-ledger build` add a key when a folder arrives and delete it when it goes.
+BATCHES = dg.DynamicPartitionsDefinition(name="batches")
+
 
 class LedgerPaths(dg.ConfigurableResource):
     """The raw folder and the warehouse folder (relative paths are taken from the working directory)."""

@@ -9,7 +9,11 @@ from __future__ import annotations
 import dagster as dg
 
 from assets import checks, extract, ingest, publish, release, resolve
-from assets.resources import LedgerPaths
+from assets.resources import BATCHES, LedgerPaths
+from assets.sensors import BATCHES_JOB, PARTITIONED_ASSETS, PUBLISH_JOB, raw_batches_sensor
+
+__all__ = ["ASSETS", "ASSET_CHECKS", "BATCHES", "BATCHES_JOB", "BUILD_JOB", "PARTITIONED_ASSETS", "PUBLISH_JOB",
+           "RELEASE_JOB", "SENSORS", "defs", "make_definitions"]
 
 ASSETS = [
     ingest.raw_files,
@@ -22,9 +26,14 @@ ASSETS = [
     release.release,
 ]
 ASSET_CHECKS = checks.CONTRACT_CHECKS
+SENSORS = [raw_batches_sensor]
 # A release is a deliberate, versioned act: never a side effect of `build`, only of the `release` job.
+# `nhs-ledger build` runs this job over the range of partitions (batches) it has to process, with everything
+# downstream of them; the raw_batches_sensor splits the same work into BATCHES_JOB and PUBLISH_JOB runs.
 BUILD_JOB = dg.define_asset_job("build", selection=dg.AssetSelection.all() - dg.AssetSelection.assets("release"),
-                                description="Materialise every asset but the release.")
+                                partitions_def=BATCHES,
+                                description="Materialise every asset but the release: the partitions of the batches "
+                                            "to process, and the tables that span every batch.")
 RELEASE_JOB = dg.define_asset_job("cut_release", selection=dg.AssetSelection.assets("release"),
                                   description="Cut a versioned release of the built warehouse "
                                               "(set ops.release.config.version).")
@@ -35,7 +44,8 @@ def make_definitions(raw_dir: str | None = None, warehouse_dir: str | None = Non
     """The same definitions with other paths: the CLI's `build --raw --warehouse --reference`."""
     paths = LedgerPaths(full_rebuild=full_rebuild, **{k: v for k, v in (
         ("raw_dir", raw_dir), ("warehouse_dir", warehouse_dir), ("reference_dir", reference_dir)) if v})
-    return dg.Definitions(assets=ASSETS, asset_checks=ASSET_CHECKS, jobs=[BUILD_JOB, RELEASE_JOB], resources={"ledger": paths})
+    return dg.Definitions(assets=ASSETS, asset_checks=ASSET_CHECKS, sensors=SENSORS,
+                          jobs=[BUILD_JOB, BATCHES_JOB, PUBLISH_JOB, RELEASE_JOB], resources={"ledger": paths})
 
 
 defs = make_definitions()

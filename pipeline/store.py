@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote
 import polars as pl
 import pyarrow.parquet as pq
 
+from pipeline.faults import crash_point
 from schemas import REGISTRY, Table
 from schemas.polars_types import conform, empty_frame
 
@@ -51,7 +52,9 @@ def _write_atomically(frame: pl.DataFrame, target: Path, metadata: dict[bytes, b
         pq.write_table(arrow, tmp_name, compression="zstd", write_statistics=True)
         with open(tmp_name, "rb") as handle:
             os.fsync(handle.fileno())
+        crash_point("write")
         os.replace(tmp_name, target)
+        crash_point("written")
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
@@ -135,9 +138,3 @@ def read_table(warehouse: Path, table_name: str, columns: list[str] | None = Non
         parts = [read_partition(warehouse, table_name, b) for b in list_partitions(warehouse, table_name)]
         frame = pl.concat(parts, how="vertical") if parts else empty_frame(table)
     return frame.select(columns) if columns else frame
-
-
-def parquet_glob(warehouse: Path, table_name: str) -> str:
-    table = REGISTRY[table_name]
-    root = table_dir(warehouse, table_name)
-    return str(root / ("*/" if table.partition_by else "") / PART_FILE).replace("//", "/")

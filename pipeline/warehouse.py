@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline import store
+from pipeline.faults import crash_point
 from schemas import REGISTRY, Table
 
 DUCKDB_FILE = "nhs_ledger.duckdb"
@@ -124,6 +125,7 @@ def build_duckdb(warehouse: Path) -> Path:
         connection.execute("CHECKPOINT")
     finally:
         connection.close()
+    crash_point("duckdb")
     os.replace(building, target)
     return target
 

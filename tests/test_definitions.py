@@ -64,4 +64,46 @@ def test_the_engine_does_not_import_dagster():
 def test_every_job_and_op_name_is_unique_when_the_ui_loads_the_repository():
     # The webserver resolves every job at once, which the CLI's single-job path does not.
     repository = defs.get_repository_def()
-    assert {job.name for job in repository.get_all_jobs()} >= {"build", "cut_release"}
+    assert {job.name for job in repository.get_all_jobs()} >= {"build", "process_batches", "publish_all", "cut_release"}
+
+
+BATCH_ASSETS = {"articles", "rejected_inputs", "mention_candidates", "fact_candidates", "fact_evidence"}
+
+
+def test_the_batch_layers_are_partitioned_by_batch_and_the_rest_spans_every_batch():
+    graph = _asset_graph()
+    for key in graph.materializable_asset_keys:
+        node = graph.get(key)
+        if key.to_user_string() in BATCH_ASSETS:
+            assert isinstance(node.partitions_def, dg.DynamicPartitionsDefinition), key
+            assert node.partitions_def.name == "batches", key
+            # A range of batches runs as one run, in name order (the first copy of a duplicate wins).
+            assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+        else:
+            assert node.partitions_def is None, key
+
+
+def _check_keys(job_name: str) -> set:
+    return set(defs.resolve_job_def(job_name).asset_layer.asset_graph.asset_check_keys)
+
+
+def _asset_keys(job_name: str) -> set[str]:
+    return {k.to_user_string() for k in defs.resolve_job_def(job_name).asset_layer.executable_asset_keys}
+
+
+def test_the_sensor_jobs_split_the_build_job_between_them():
+    assert _asset_keys("process_batches") == BATCH_ASSETS
+    assert _asset_keys("publish_all") == _asset_keys("build") - BATCH_ASSETS
+    assert "release" not in _asset_keys("build") | _asset_keys("publish_all")
+    # Every check runs in exactly one of them, after every table it reads.
+    assert _check_keys("process_batches") | _check_keys("publish_all") == _check_keys("build")
+    assert not _check_keys("process_batches") & _check_keys("publish_all")
+    assert _check_keys("build") == set(_asset_graph().asset_check_keys)
+
+
+def test_the_raw_batches_sensor_launches_the_batch_and_publish_jobs():
+    sensor = defs.resolve_sensor_def("raw_batches_sensor")
+    assert {target.job_name for target in sensor.targets} == {"process_batches", "publish_all"}
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert 30 <= sensor.minimum_interval_seconds <= 300
+    assert sensor.description

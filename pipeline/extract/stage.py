@@ -1,7 +1,9 @@
-"""The extract stage: each batch's articles in, its `mention_candidates` and `fact_candidates` out.
+"""The extract stage: each batch's articles in, its `mention_candidates`, `fact_candidates` and `fact_evidence` out.
 
-A batch is extracted again only when its articles partition was written by a run
-other than the one its candidates came from.
+A batch is extracted again only when one of its candidate partitions is missing or
+was written by a run other than the one its articles came from (the ingest stage
+drops a batch's candidates whenever it reads the batch again). One batch is one
+Dagster partition: `extract_partitions` takes the partitions of a run.
 """
 
 from __future__ import annotations
@@ -28,13 +30,29 @@ class ExtractReport:
 
 
 def extract_batches(warehouse: Path, *, full: bool = False) -> ExtractReport:
-    report = ExtractReport()
+    """Every batch with articles; candidates of batches without articles are dropped."""
     batches = store.list_partitions(warehouse, "articles")
     for table in OUTPUTS:
         for stale in set(store.list_partitions(warehouse, table)) - set(batches):
             store.drop_partition(warehouse, table, stale)
-    todo = [b for b in batches if full or any(
-        store.partition_run_id(warehouse, t, b) != store.partition_run_id(warehouse, "articles", b) for t in OUTPUTS)]
+    return extract_partitions(warehouse, batches, full=full)
+
+
+def extract_batch_partition(warehouse: Path, batch: str, *, full: bool = False) -> bool:
+    """One batch (one Dagster partition); whether it was extracted (False: up to date, or it has no articles)."""
+    return batch in extract_partitions(warehouse, [batch], full=full).processed
+
+
+def extract_partitions(warehouse: Path, batches: list[str], *, full: bool = False) -> ExtractReport:
+    """The batches `batches` whose candidates are missing or stale (all of them when `full`)."""
+    report = ExtractReport()
+    batches = sorted(set(batches))
+    for batch in batches:
+        if store.partition_run_id(warehouse, "articles", batch) is None:
+            for table in OUTPUTS:
+                store.drop_partition(warehouse, table, batch)
+    todo = [b for b in batches if (run_id := store.partition_run_id(warehouse, "articles", b)) is not None
+            and (full or any(store.partition_run_id(warehouse, t, b) != run_id for t in OUTPUTS))]
     total, done = sum(store.partition_rows(warehouse, "articles", b) for b in todo), 0
     for batch in todo:
         run_id = store.partition_run_id(warehouse, "articles", batch)

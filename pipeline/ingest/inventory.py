@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,10 +59,13 @@ def _describe(raw_dir: Path, path: Path) -> RawFile:
         if not target.is_relative_to(raw_dir):
             return RawFile(source_path, batch, path, 0, problem=f"symbolic link to {target}, outside the raw folder")
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         return RawFile(source_path, batch, path, 0, problem=f"cannot stat: {exc.strerror}")
-    return RawFile(source_path, batch, path, size)
+    if not stat.S_ISREG(info.st_mode):
+        # Opening a FIFO blocks until something writes to it; a device may never end.
+        return RawFile(source_path, batch, path, 0, problem="not a regular file (a named pipe, socket or device)")
+    return RawFile(source_path, batch, path, info.st_size)
 
 
 def sha256_hex(data: bytes) -> str:

@@ -193,6 +193,10 @@ def _read_jsonl(raw: RawFile):
                 yield _article_from_record(line, line_no, source_path, raw.batch)
             except Unreadable as exc:
                 yield Rejection(source_path, exc.reason, exc.detail, sha256_hex(line), raw.batch)
+    if record_no == 0:
+        # A file with no record would otherwise leave no trace in either table.
+        raise Unreadable("empty", "the input has no content" if not raw.size_bytes else
+                         "the JSON Lines file holds only blank lines")
 
 
 def _article_from_record(line: bytes, line_no: int, source_path: str, batch: str) -> Article:
@@ -207,13 +211,30 @@ def _article_from_record(line: bytes, line_no: int, source_path: str, batch: str
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise Unreadable("no text", f"line {line_no} has no non-empty \"text\" field")
-    url = record.get("url") if isinstance(record.get("url"), str) else None
-    title = record.get("title") if isinstance(record.get("title"), str) and record["title"].strip() else None
+    if not _encodable(text):
+        raise Unreadable("undecodable", f"line {line_no}: \"text\" holds a \\u escape of a lone surrogate, "
+                                        "which is not a character")
+    url = _string_field(record, "url")
+    title = _string_field(record, "title")
     published_on = _parse_date(record.get("published"))
     # The article's identity is the record's own bytes, so the same record in two files is one article.
     article = _article_from_document(text.encode("utf-8"), source_path, "jsonl", batch, url, title, published_on)
     return Article(**{**_as_dict(article), "article_id": article_id_of(line), "content_sha256": sha256_hex(line),
                       "source_format": "jsonl"})
+
+
+def _encodable(value: str) -> bool:
+    """JSON can escape a lone surrogate ("\\ud800"): Python holds it in a str, but no UTF-8 file (Parquet) can."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _string_field(record: dict, name: str) -> str | None:
+    value = record.get(name)
+    return value if isinstance(value, str) and value.strip() and _encodable(value) else None
 
 
 def _as_dict(article: Article) -> dict:

@@ -10,7 +10,7 @@ WAREHOUSE ?= warehouse
 VERSION ?= $(shell date -u +%Y.%m.%d)
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install run test ui clean reference release
+.PHONY: install run test ui clean reference release bench
 
 install: $(STAMP)
 
@@ -38,6 +38,10 @@ reference: install
 # Cut a versioned release of the warehouse that `make run` built: warehouse/releases/$(VERSION)/ and a tarball.
 release: install
 	$(BIN)/nhs-ledger release --version $(VERSION) --warehouse $(WAREHOUSE)
+
+# Measure speed and memory at 1,000 / 10,000 / 100,000 generated articles: bench/results/<date>.md (see bench/README.md).
+bench: install
+	$(BIN)/python -m bench.run
 
 ui: install
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

@@ -18,20 +18,19 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
 from pipeline import faults, store
 from pipeline.cli import main
-from pipeline.warehouse import DUCKDB_FILE, sql_identifier
+from pipeline.warehouse import DUCKDB_FILE
 from schemas import REGISTRY
+from tests.support.warehouse_tables import RUN_TIMES, duckdb_tables
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "raw"
-RUN_TIMES = ("started_at", "finished_at", "dagster_run_id")
 TIMESTAMPED = ("parquet/runs/", "staging/run_log/")
 NEW_PARAGRAPH = "\n\nNHS Kernow CCG said it must save £4.2m in 2025/26 and expects a deficit of £9m.\n"
 
@@ -81,23 +80,6 @@ def comparable(warehouse: Path, name: str) -> pl.DataFrame:
     if name == "runs":
         frame = frame.drop(*RUN_TIMES)
     return frame.sort(list(REGISTRY[name].primary_key), nulls_last=True)
-
-
-def duckdb_tables(warehouse: Path) -> dict[str, pl.DataFrame]:
-    """Every table of the DuckDB file, opened read-only as a user would."""
-    with duckdb.connect(str(warehouse / DUCKDB_FILE), read_only=True) as con:
-        con.execute("SET TimeZone = 'UTC'")
-        names = [n for (n,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
-        frames = {}
-        for name in names:
-            frame = con.sql(f"SELECT * FROM {sql_identifier(name)}").pl()
-            if name == "runs":
-                frame = frame.drop(*RUN_TIMES)
-            frames[name] = frame.sort(list(REGISTRY[name].primary_key), nulls_last=True)
-        # The views still resolve over the tables.
-        for (view,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall():
-            con.sql(f"SELECT count(*) FROM {sql_identifier(view)}").fetchall()
-    return frames
 
 
 def hidden(path: Path, warehouse: Path) -> bool:

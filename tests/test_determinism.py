@@ -14,20 +14,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
 from pipeline import store
-from pipeline.warehouse import DUCKDB_FILE, sql_identifier
 from schemas import REGISTRY
+from tests.support.warehouse_tables import RUN_TIMES, duckdb_tables
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "raw"
 # What a rerun may change: when runs started and finished, and which Dagster run executed them.
-RUN_TIMES = ("started_at", "finished_at", "dagster_run_id")
 # Files that record when things ran; everything else under parquet/ and staging/ must be byte-identical.
 TIMESTAMPED = ("parquet/runs/", "staging/run_log/")
 
@@ -86,19 +84,6 @@ def assert_same_bytes(left: dict[str, bytes], right: dict[str, bytes]) -> None:
     assert sorted(left) == sorted(right), "the warehouses hold different files"
     differing = [name for name in left if left[name] != right[name]]
     assert differing == [], f"not byte-identical: {differing}"
-
-
-def duckdb_tables(warehouse: Path) -> dict[str, pl.DataFrame]:
-    with duckdb.connect(str(warehouse / DUCKDB_FILE), read_only=True) as con:
-        con.execute("SET TimeZone = 'UTC'")
-        names = [n for (n,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
-        frames = {}
-        for name in names:
-            frame = con.sql(f"SELECT * FROM {sql_identifier(name)}").pl()
-            if name == "runs":
-                frame = frame.drop(*RUN_TIMES)
-            frames[name] = frame.sort(list(REGISTRY[name].primary_key), nulls_last=True)
-        return frames
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,30 @@
+"""A warehouse's DuckDB tables as polars frames, comparable across builds (run times set aside)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipeline.warehouse import DUCKDB_FILE, sql_identifier
+from schemas import REGISTRY
+
+# The columns of `runs` that record when and by which Dagster run a build happened: never equal across builds.
+RUN_TIMES = ("started_at", "finished_at", "dagster_run_id")
+
+
+def duckdb_tables(warehouse: Path) -> dict[str, pl.DataFrame]:
+    """Every table of the DuckDB file, opened read-only as a user would; the views must still resolve."""
+    with duckdb.connect(str(warehouse / DUCKDB_FILE), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        names = [n for (n,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        frames = {}
+        for name in names:
+            frame = con.sql(f"SELECT * FROM {sql_identifier(name)}").pl()
+            if name == "runs":
+                frame = frame.drop(*RUN_TIMES)
+            frames[name] = frame.sort(list(REGISTRY[name].primary_key), nulls_last=True)
+        for (view,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall():
+            con.sql(f"SELECT count(*) FROM {sql_identifier(view)}").fetchall()
+    return frames

@@ -514,9 +514,9 @@ def targets(results: dict) -> list[dict]:
         note = "not measured (no 100,000-article build in this run)"
         wall_p, mem_p = projection.get("projected_100k_wall_s"), projection.get("projected_100k_peak_bytes")
         rows.append({"target": "100,000 articles end to end <= 5 min", "figure": "—", "status": "not measured",
-                     "gap": note + (f"; projected ~{wall_p:,.0f} s from the marginal cost" if wall_p else "")})
+                     "gap": note + (f"; rough projection ~{wall_p:,.0f} s from the marginal cost" if wall_p else "")})
         rows.append({"target": "peak memory < 2 GB at 100,000 articles", "figure": "—", "status": "not measured",
-                     "gap": note + (f"; projected ~{_gib(mem_p)}" if mem_p else "")})
+                     "gap": note + (f"; rough projection ~{_gib(mem_p)}" if mem_p else "")})
     elif big["status"] == "timeout":
         missed = f"missed: did not finish in {big['timeout_s']:.0f} s"
         rows.append({"target": "100,000 articles end to end <= 5 min", "figure": f"> {big['timeout_s']:.0f} s",
@@ -720,6 +720,33 @@ def _pct(share: float) -> str:
     return f"{100 * share:.0f}%" if share >= 0.01 else f"{100 * share:.1f}%"
 
 
+def _calls(n: int) -> str:
+    return f"{n:,} call" + ("" if n == 1 else "s")
+
+
+def release_steps(result: dict) -> list[dict]:
+    """A release's steps and their seconds, from when each began (its progress reports)."""
+    stages = (result.get("stages") or {}).get("progress_stages") or {}
+    try:
+        from pipeline.release.build import FILE_STEPS
+    except Exception:  # noqa: BLE001 - the names are a nicety
+        FILE_STEPS = ()
+    marks: list[tuple[float, str]] = []
+    tables = stages.get("release tables")
+    if tables:
+        marks.append((tables["first_s"], f"export {tables['total']} tables to Parquet"))
+    files = stages.get("release files", {})
+    for when, done in files.get("events", []):
+        marks.append((when, FILE_STEPS[done] if done < len(FILE_STEPS) else "end"))
+    marks.sort()
+    steps = []
+    for (start, name), (end, _) in zip(marks, marks[1:]):
+        steps.append({"step": name, "seconds": end - start})
+    if marks and stages.get("release scores"):
+        steps.append({"step": "devset scores", "seconds": stages["release scores"]["last_s"] - stages["release scores"]["first_s"]})
+    return steps
+
+
 def _cpu(result: dict) -> float | None:
     """User + system CPU seconds of the command (its process and the children it waited for)."""
     if result.get("cpu_user_s") is None:
@@ -794,6 +821,21 @@ def render(results: dict) -> str:
         lines.append(f"| {name} | {_status(item)} | {_s(item['wall_s'])} | {_s(_cpu(item))} | "
                      f"{_gib(item['peak_rss_bytes'])} |")
 
+    release = results.get("release") or {}
+    steps = release_steps(release) if release.get("status") == "ok" else []
+    if steps:
+        lines += ["", "The release, step by step: " + "; ".join(f"{s['step']} {_s(s['seconds'])}" for s in steps) + "."]
+    incremental = results.get("incremental") or {}
+    if incremental.get("profile"):
+        lines += ["", f"Where the incremental build's {_s(incremental['wall_s'])} go (stages over 5% of it, with the "
+                  "engine functions timed inside):", ""]
+        for row in incremental["profile"]["stages"]:
+            if row["share"] < 0.05:
+                continue
+            inner = [f"{i['what'].strip()} {_s(i['seconds'])}" for i in row["inside"] if i["seconds"] >= 0.5]
+            lines.append(f"- {row['stage']}: {_s(row['seconds'])} ({_pct(row['share'])})"
+                         + (f": {'; '.join(inner)}" if inner else ""))
+
     sc = results["scaling"]
     lines += ["", "## How cost grows with N", ""]
     if sc.get("per_size"):
@@ -855,12 +897,14 @@ def render(results: dict) -> str:
             for item in row["inside"]:
                 indent = "  " if item["what"].startswith("  ") else ""
                 peak = f", peak RSS {_gib(item['peak_rss_bytes'])}" if item.get("peak_rss_bytes") else ""
-                lines.append(f"  {indent}- {item['what'].strip()}: {_s(item['seconds'])} ({item['calls']:,} calls{peak})")
+                lines.append(f"  {indent}- {item['what'].strip()}: {_s(item['seconds'])} "
+                             f"({_calls(item['calls'])}{peak})")
         peaks = profile.get("rss_peak_by_context") or {}
         if peaks:
             lines += ["", f"Where the build process's memory peaked ({profile['articles']:,} articles; the largest RSS "
                       "sampled while each engine call ran; \"no context\": Dagster, the checks' table reads, "
-                      "between calls):", "", "| while | peak RSS |", "| --- | --- |"]
+                      "between calls; memory freed late still counts for the call after):", "", "| while | peak RSS |",
+                      "| --- | --- |"]
             lines += [f"| {context} | {_gib(peak)} |" for context, peak in list(peaks.items())[:8]]
         if profile.get("missing_hooks"):
             lines += ["", f"Not timed (moved or renamed in the engine): {', '.join(profile['missing_hooks'])}."]

@@ -147,6 +147,8 @@ def _hook_progress() -> None:
         entry = progress_stages.setdefault(stage, {"first_s": now, "last_s": now, "reports": 0, "total": total})
         entry["last_s"], entry["total"] = now, total
         entry["reports"] += 1
+        if total <= 50:  # a stage of a few named steps (a release's): keep when each step began
+            entry.setdefault("events", []).append([now, done])
         original(stage, done, total)
 
     progress.report = report

@@ -11,6 +11,8 @@ import polars as pl
 from schemas.tables import DEFICIT_MEASURES
 
 NO_YEAR = "no year"
+# The columns of `deficits` the chart reads: a caller need not load the rest.
+DEFICIT_CHART_COLUMNS = ["fy_end", "measure", "amount_gbp", "amount_low_gbp"]
 BAR_WIDTH = 20
 _EIGHTHS = " ▏▎▍▌▋▊▉"  # index n: a cell n/8 full
 _FULL = "█"

@@ -3,14 +3,15 @@
 Each public table gets its checks right after it is materialised; a failure
 carries the offending rows. They are blocking: a table that breaks the contract
 stops everything downstream of it, so the DuckDB file is never rebuilt from it.
+The checks read the warehouse's Parquet files a partition or a few key columns at a
+time (`pipeline.checks.stored_table_checks`), never whole tables.
 """
 
 import dagster as dg
 
 from assets.metadata import markdown_preview
 from assets.resources import LedgerPaths
-from pipeline import store
-from pipeline.checks import TABLE_CHECKS, table_checks
+from pipeline.checks import TABLE_CHECKS, stored_table_checks, table_checks
 from schemas import REGISTRY
 from schemas.polars_types import empty_frame
 
@@ -25,8 +26,7 @@ def _checks_for(table: str) -> dg.AssetChecksDefinition:
 
     @dg.multi_asset_check(specs=specs, name=f"{table}_contract")
     def _check(ledger: LedgerPaths):
-        tables = {name: store.read_table(ledger.warehouse, name) for name in needs}
-        for result in table_checks(table, tables):
+        for result in stored_table_checks(ledger.warehouse, table):
             yield dg.AssetCheckResult(
                 asset_key=table,
                 check_name=result.name,

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from assets.ingest import partition_frame, run_batches
-from assets.metadata import definition_metadata, table_metadata
+from assets.ingest import run_batches
+from assets.metadata import definition_metadata, stored_rows, table_metadata
 from assets.resources import BATCHES, LedgerPaths
 from pipeline.extract.extractor import EXTRACTOR_VERSION
 from pipeline.extract.stage import OUTPUTS, extract_partitions
@@ -32,7 +32,7 @@ def extracted_candidates(context: dg.AssetExecutionContext, ledger: LedgerPaths)
     report = extract_partitions(ledger.warehouse, batches, full=ledger.full_rebuild)
     context.log.info(f"batches {batches}; extracted {report.processed}")
     for table in OUTPUTS:
-        frame = partition_frame(ledger.warehouse, table, batches)
         yield dg.MaterializeResult(asset_key=table, metadata=table_metadata(
-            table, frame, batches=dg.MetadataValue.text(", ".join(batches)),
+            table, stored_rows(ledger.warehouse, table, batches),
+            batches=dg.MetadataValue.text(", ".join(batches)),
             batches_processed=dg.MetadataValue.text(", ".join(report.processed) or "none")))

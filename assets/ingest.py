@@ -1,16 +1,13 @@
 """Ingest layer: the raw folder, and the cleaned articles and rejected inputs read from it, one partition per batch."""
 
 import dagster as dg
-import polars as pl
 
-from assets.metadata import definition_metadata, table_metadata
+from assets.metadata import definition_metadata, stored_rows, table_metadata
 from assets.resources import BATCHES, LedgerPaths
 from pipeline import store
 from pipeline.batches import batch_of_key
 from pipeline.ingest.stage import ingest_batches
 from pipeline.versions import CODE_VERSION
-from schemas import REGISTRY
-from schemas.polars_types import empty_frame
 
 raw_files = dg.AssetSpec(
     "raw_files",
@@ -18,13 +15,6 @@ raw_files = dg.AssetSpec(
     description="The raw folder: article files in batch folders (.txt page text, .html pages, .jsonl records). "
                 "Maintained outside the pipeline; new batches arrive as new folders.",
 )
-
-
-def partition_frame(warehouse, table: str, batches: list[str]) -> pl.DataFrame:
-    """The rows of a partitioned table that belong to `batches`."""
-    stored = set(store.list_partitions(warehouse, table))
-    parts = [store.read_partition(warehouse, table, b) for b in batches if b in stored]
-    return pl.concat(parts, how="vertical") if parts else empty_frame(REGISTRY[table])
 
 
 def run_batches(context: dg.AssetExecutionContext) -> list[str]:
@@ -53,10 +43,10 @@ def ingested_articles(context: dg.AssetExecutionContext, ledger: LedgerPaths):
                             dagster_run_id=context.run_id)
     context.log.info(f"batches {batches}; processed {report.processed}; removed {report.removed}")
     for table in ("articles", "rejected_inputs"):
-        frame = partition_frame(ledger.warehouse, table, batches)
-        if table == "articles":
-            frame = frame.drop("body_text")
+        # Whole articles make a preview of one long cell per row: the preview leaves the text out.
+        rows = stored_rows(ledger.warehouse, table, batches,
+                           hidden_columns=("body_text",) if table == "articles" else ())
         yield dg.MaterializeResult(asset_key=table, metadata=table_metadata(
-            table, frame, batches=dg.MetadataValue.text(", ".join(batches)),
+            table, rows, batches=dg.MetadataValue.text(", ".join(batches)),
             batches_processed=dg.MetadataValue.text(", ".join(report.processed) or "none"),
             path=dg.MetadataValue.path(str(store.table_dir(ledger.warehouse, table)))))

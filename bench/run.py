@@ -79,16 +79,16 @@ ORCHESTRATION_STAGE = "Dagster orchestration and planning"
 SUMMARY_STAGE = "build summary (CLI)"
 # The timers of `bench.stages` that belong to each stage: what the report lists inside it.
 STAGE_CONTEXTS = {
-    "ingest (read + clean inputs)": ["ingest: ingest_batches", "ingest: partition_frame (re-read for metadata)",
+    "ingest (read + clean inputs)": ["ingest: ingest_batches", "ingest: stored_rows (metadata from footers)",
                                      "ingest: table_metadata"],
     "extract (recognisers + classification)": ["extract: extract_partitions",
-                                               "extract: partition_frame (re-read for metadata)",
+                                               "extract: stored_rows (metadata from footers)",
                                                "extract: table_metadata"],
     "resolve (organisation register)": ["resolve: resolve_register", "resolve: table_metadata"],
     "publish (fact tables)": ["publish: publish_tables", "publish: table_metadata"],
     "publish (runs table)": ["runs: write_runs_table"],
     "DuckDB build": ["duckdb: build_duckdb"],
-    CHECKS_STAGE: ["checks: table_checks"],
+    CHECKS_STAGE: ["checks: stored_table_checks"],
     ORCHESTRATION_STAGE: ["plan batches"],
     SUMMARY_STAGE: ["summary: build_summary"],
 }
@@ -98,15 +98,16 @@ RECOGNISERS = [
     ("find_money", "money (amounts.find_money)"),
     ("split_sentences", "sentences (sentences.split_sentences)"),
     ("sentence_index", "sentences (sentences.sentence_index)"),
-    ("find_candidates", "candidates (bodies.find_candidates: references, collectives)"),
     ("find_periods", "periods (periods.find_periods)"),
-    ("classify", "classification (facts.classify)"),
+    # Candidate owners (references, collectives, pronouns) are looked up on demand from inside classify.
+    ("classify", "classification (facts.classify, with its candidate look-ups)"),
     ("merge_restatements", "restatements (extractor.merge_restatements)"),
 ]
 MODULE_LABELS = {
     "amounts.py": "money", "periods.py": "periods", "orgs.py": "organisations", "sentences.py": "sentences",
     "bodies.py": "candidates", "facts.py": "classification", "lexicon.py": "classification (cue lexicon)",
     "extractor.py": "extractor (merge, ids, rows)",
+    "literals.py": "candidates", "lines.py": "candidates",
 }
 
 

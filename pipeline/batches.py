@@ -20,6 +20,12 @@ partitions from every partitioned table.
 
 Engine code: no orchestrator here. The CLI and the Dagster sensor both plan with
 `plan_batches` and execute with the per-batch stages, so they agree on what is new.
+
+Planning costs what changed, not what the archive holds: a batch's run id is kept
+with a digest of its files' stats (the digest index, a sidecar), so only batches
+whose files changed are hashed, and a batch's state records the ids of its
+articles and inputs, so no partition is read to find earlier copies. What is left
+is one stat per input file and one footer per partition.
 """
 
 from __future__ import annotations
@@ -37,7 +43,9 @@ from urllib.parse import quote, unquote
 import polars as pl
 
 from pipeline import runs, store
-from pipeline.ingest.inventory import RawFile, list_raw_files
+from pipeline.ingest.inventory import RawFile
+from pipeline.ingest.inventory import list_raw_files as inventory_list_raw_files
+from pipeline.versions import code_fingerprint
 from pipeline.warehouse import DUCKDB_FILE
 from schemas import REGISTRY
 
@@ -65,12 +73,34 @@ def list_batches(raw_dir: Path) -> dict[str, list[RawFile]]:
     return dict(sorted(by_batch.items()))
 
 
+# The stat of each regular file of the latest listing (source path -> (path, stat)): `file_digest` and the
+# digest index use it rather than a second stat.
+_LISTED: dict[str, tuple[str, os.stat_result]] = {}
+
+
+def list_raw_files(raw_dir: Path) -> list[RawFile]:
+    """`inventory.list_raw_files`, keeping each regular file's stat for `file_digest`."""
+    listed: dict[str, tuple[str, os.stat_result]] = {}
+    found = inventory_list_raw_files(raw_dir, stats=listed)
+    _LISTED.clear()
+    _LISTED.update(listed)
+    return found
+
+
 # A file's SHA-256 is remembered against its stat (path, size, mtime, ctime, inode), so a sensor tick or the
 # second look of a build hashes only files that changed. Like git's index, an entry is trusted only when the
 # file's times are older than the clock's granularity could hide ("racy" writes are hashed again).
 _DIGESTS: dict[tuple, str] = {}
 _RACY_SECONDS = 2.0
+_RACY_NS = int(_RACY_SECONDS * 1e9)
 _MAX_CACHED = 1_000_000
+
+
+def _file_stat(raw: RawFile) -> os.stat_result:
+    listed = _LISTED.get(raw.source_path)
+    if listed is not None and listed[0] == str(raw.path):
+        return listed[1]
+    return raw.path.stat()
 
 
 def file_digest(raw: RawFile) -> str:
@@ -78,8 +108,8 @@ def file_digest(raw: RawFile) -> str:
     if raw.problem:
         return "problem:" + raw.problem
     try:
-        stat = raw.path.stat()
-        key = (str(raw.path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+        info = _file_stat(raw)
+        key = (str(raw.path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
         cached = _DIGESTS.get(key)
         if cached is not None:
             return cached
@@ -87,7 +117,7 @@ def file_digest(raw: RawFile) -> str:
             digest = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as exc:
         return f"unreadable:{exc.strerror}"
-    if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > _RACY_SECONDS * 1e9:
+    if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > _RACY_NS:
         if len(_DIGESTS) >= _MAX_CACHED:
             _DIGESTS.clear()
         _DIGESTS[key] = digest
@@ -101,6 +131,55 @@ def batch_inputs(files: list[RawFile]) -> list[tuple[str, str]]:
 
 def batch_run_id(batch: str, files: list[RawFile]) -> str:
     return runs.run_id_for(batch, batch_inputs(files))
+
+
+# Across processes, each batch's run id is kept in a sidecar (the digest index) with a digest of its files'
+# stats and the code fingerprint it was derived with. The sidecar's own modification time is set to when the
+# batch's hashing began: the run id is trusted when the stats and the code are the same and every file's times
+# are older than that by the racy margin (a file written since would have newer times, or a different stat).
+
+def indexed_run_id(warehouse: Path, batch: str, files: list[RawFile]) -> str:
+    """`batch_run_id`, without reading any input when the batch's files have the stats they had when it was
+    last derived (the digest index, brought up to date): a look at an unchanged archive reads no input."""
+    started = time.time_ns()
+    stats, newest = _stat_signature(files)
+    recorded = {"batch": batch, "stats": stats, "code": code_fingerprint()}
+    index, written = _digest_index(warehouse, batch)
+    if index is not None and {k: index.get(k) for k in recorded} == recorded and newest < written - _RACY_NS:
+        return index["run_id"]
+    run_id = batch_run_id(batch, files)
+    store.write_sidecar(warehouse, store.DIGEST_INDEX, batch, {**recorded, "run_id": run_id}, mtime_ns=started)
+    return run_id
+
+
+def _stat_signature(files: list[RawFile]) -> tuple[str, int]:
+    """A digest of the files' paths and stats (problems for files that have none), and the newest of their
+    modification and change times."""
+    described: list[tuple] = []
+    newest = 0
+    for raw in files:
+        try:
+            info = None if raw.problem else _file_stat(raw)
+        except OSError as exc:
+            info, problem = None, f"unreadable:{exc.strerror}"
+        else:
+            problem = raw.problem
+        if info is None:
+            described.append((raw.source_path, problem))
+            continue
+        described.append((raw.source_path, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino))
+        newest = max(newest, info.st_mtime_ns, info.st_ctime_ns)
+    return hashlib.sha256(repr(described).encode()).hexdigest()[:32], newest
+
+
+def _digest_index(warehouse: Path, batch: str) -> tuple[dict | None, int]:
+    """The batch's digest index and when its derivation began (its modification time)."""
+    path = store.sidecar_path(warehouse, store.DIGEST_INDEX, batch)
+    try:
+        written = path.stat().st_mtime_ns
+    except OSError:
+        return None, 0
+    return store.read_sidecar(warehouse, store.DIGEST_INDEX, batch), written
 
 
 # ---------------------------------------------------------------------------------------------- partition keys
@@ -167,6 +246,9 @@ def _columns(warehouse: Path, table: str, batch: str, columns: list[str]) -> pl.
 
 def article_index(warehouse: Path, batch: str) -> dict[str, str]:
     """article_id -> source_path of a batch's stored articles."""
+    index = _recorded_index(warehouse, batch)
+    if index is not None:
+        return index["articles"]
     frame = _columns(warehouse, "articles", batch, ["article_id", "source_path"])
     return {} if frame is None else dict(zip(frame["article_id"], frame["source_path"]))
 
@@ -195,6 +277,13 @@ def earlier_copies(known: dict[str, str], ids: set[str]) -> dict[str, str]:
 
 
 def stored_input_ids(warehouse: Path, batch: str) -> set[str]:
+    index = _recorded_index(warehouse, batch)
+    if index is not None:
+        return set(index["input_ids"])
+    return _input_ids_of_partitions(warehouse, batch)
+
+
+def _input_ids_of_partitions(warehouse: Path, batch: str) -> set[str]:
     articles = _columns(warehouse, "articles", batch, ["article_id"])
     rejected = _columns(warehouse, "rejected_inputs", batch, ["content_sha256"])
     return input_ids([] if articles is None else articles["article_id"],
@@ -205,18 +294,58 @@ def _state_path(warehouse: Path, batch: str) -> Path:
     return warehouse.joinpath(*_STATE_DIR) / f"{quote(batch, safe='')}.json"
 
 
+_STATES: dict[tuple, tuple[dict, str]] = {}
+
+
 def read_batch_state(warehouse: Path, batch: str) -> dict | None:
+    """What a batch was read against (see `write_batch_state`), remembered against the file's stat: read-only."""
+    recorded = _recorded_state(warehouse, batch)
+    return recorded[0] if recorded else None
+
+
+def batch_state_digest(warehouse: Path, batch: str) -> str | None:
+    """A digest of a batch's recorded state, which fixes the bytes of its articles and rejected inputs (its run
+    and the earlier copies it was read against); None when it has none."""
+    recorded = _recorded_state(warehouse, batch)
+    return recorded[1] if recorded else None
+
+
+def _recorded_state(warehouse: Path, batch: str) -> tuple[dict, str] | None:
+    path = _state_path(warehouse, batch)
     try:
-        return json.loads(_state_path(warehouse, batch).read_text(encoding="utf-8"))
+        info = os.stat(path)
+        key = (str(path), info.st_size, info.st_mtime_ns, info.st_ino)
+        recorded = _STATES.get(key)
+        if recorded is None:
+            data = path.read_bytes()
+            recorded = (json.loads(data), hashlib.sha256(data).hexdigest()[:16])
+            if len(_STATES) >= 100_000:
+                _STATES.clear()
+            _STATES[key] = recorded
+        return recorded
     except (OSError, ValueError):
         return None
 
 
 def write_batch_state(warehouse: Path, batch: str, run_id: str, copies: dict[str, str]) -> None:
-    """Record what a batch was read against: deterministic bytes (no times), written aside and renamed."""
+    """Record what a batch was read against, once its articles and rejected inputs are written: the run, the
+    earlier articles its inputs were copies of, and an index of what it holds (article_id -> source_path, the
+    ids of its inputs), so that planning reads no partition."""
+    _write_state(warehouse, batch, run_id, copies, _partition_index(warehouse, batch))
+
+
+def _partition_index(warehouse: Path, batch: str) -> dict:
+    frame = _columns(warehouse, "articles", batch, ["article_id", "source_path"])
+    articles = {} if frame is None else dict(zip(frame["article_id"], frame["source_path"]))
+    return {"articles": articles, "input_ids": sorted(_input_ids_of_partitions(warehouse, batch))}
+
+
+def _write_state(warehouse: Path, batch: str, run_id: str, copies: dict[str, str], index: dict) -> None:
+    """Deterministic bytes (no times), written aside and renamed."""
     path = _state_path(warehouse, batch)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps({"batch": batch, "run_id": run_id, "earlier_copies": copies}, sort_keys=True, indent=1)
+    payload = json.dumps({"batch": batch, "run_id": run_id, "earlier_copies": copies, "index": index},
+                         sort_keys=True, indent=1)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -227,6 +356,20 @@ def write_batch_state(warehouse: Path, batch: str, run_id: str, copies: dict[str
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _recorded_index(warehouse: Path, batch: str) -> dict | None:
+    """The index the batch's state records, when the state is that of its stored partitions (None otherwise).
+    A state written before states carried an index is given one, from the partitions, once."""
+    state = read_batch_state(warehouse, batch)
+    if state is None or any(store.partition_run_id(warehouse, t, batch) != state.get("run_id")
+                            for t in INGEST_TABLES):
+        return None
+    if "index" not in state:
+        _write_state(warehouse, batch, state["run_id"], state.get("earlier_copies", {}),
+                     _partition_index(warehouse, batch))
+        state = read_batch_state(warehouse, batch)
+    return state["index"] if state is not None else None
 
 
 def forget_batch_state(warehouse: Path, batch: str) -> None:
@@ -274,7 +417,7 @@ def stored_batches(warehouse: Path) -> list[str]:
 def batch_status(warehouse: Path, batch: str, files: list[RawFile], known: dict[str, str], *,
                  full: bool = False) -> BatchStatus:
     """Whether one batch needs processing; `known` is `known_before(batch)` over the batches kept."""
-    run_id = batch_run_id(batch, files)
+    run_id = indexed_run_id(warehouse, batch, files)
     stored = {table: store.partition_run_id(warehouse, table, batch) for table in (*INGEST_TABLES, *EXTRACT_TABLES)}
     state = read_batch_state(warehouse, batch)
     copies = earlier_copies(known, stored_input_ids(warehouse, batch)) if stored["articles"] else {}
@@ -290,14 +433,16 @@ def batch_status(warehouse: Path, batch: str, files: list[RawFile], known: dict[
         reason = NOT_EXTRACTED
     else:
         reason = None
-    basis = hashlib.sha256(json.dumps([stored, state, copies], sort_keys=True).encode()).hexdigest()[:16]
+    recorded = batch_state_digest(warehouse, batch) if state is not None else None
+    basis = hashlib.sha256(json.dumps([stored, recorded, copies], sort_keys=True).encode()).hexdigest()[:16]
     return BatchStatus(batch, tuple(files), run_id, stored["articles"], reason, basis)
 
 
 def plan_batches(raw_dir: Path, warehouse: Path, *, full: bool = False) -> Plan:
     """What a build of `raw_dir` into `warehouse` has to do, batch by batch, judged from the stored partitions.
 
-    Reads every input's bytes once (then only those whose stat changed) and the id columns of the articles.
+    Reads the bytes of the inputs of batches whose files' stats changed (all of them the first time), the
+    batches' states and the partitions' footers.
     """
     by_batch = list_batches(raw_dir)
     kept = [b for b in store.list_partitions(warehouse, "articles") if b in by_batch]
@@ -313,8 +458,11 @@ def plan_batches(raw_dir: Path, warehouse: Path, *, full: bool = False) -> Plan:
 
 
 def drop_batch(warehouse: Path, batch: str) -> None:
-    """Remove a batch from the warehouse: its partition of every partitioned table and its recorded state."""
+    """Remove a batch from the warehouse: its partition of every partitioned table, its recorded state and what
+    was derived from it (sidecars)."""
     forget_batch_state(warehouse, batch)
+    for kind in store.SIDECARS:
+        store.drop_sidecar(warehouse, kind, batch)
     for table in PARTITIONED_TABLES:
         store.drop_partition(warehouse, table, batch)
 

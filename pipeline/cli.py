@@ -193,7 +193,7 @@ def materialise(raw: Path, warehouse: Path, *, full: bool = False,
             if not result.success:
                 break
         processed += [b.name for b in plan.todo if b.name not in processed]
-        if not success:
+        if not success or not plan.todo:  # nothing was read: nothing new can depend on it
             break
         plan = plan_batches(raw, warehouse)
         if not plan.todo:

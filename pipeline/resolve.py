@@ -31,14 +31,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from pipeline import store
+from pipeline import batches, store
 from pipeline.extract.extractor import stable_id
 from pipeline.register import history
+from pipeline.register.observations import KeyEvidence as _Key
+from pipeline.register.observations import FORMAT as OBSERVATIONS_FORMAT
+from pipeline.register.observations import merge, merged_dates, observe
 from pipeline.register.matching import AMBIGUOUS, MATCHED, NO_CANDIDATE, Entry, Match, Matcher
 from pipeline.register.reference import ReferenceData, bodies_frame, load_reference
 from pipeline.register.report import match_rates
@@ -61,22 +64,6 @@ def org_id_for_code(ods_code: str) -> str:
 
 
 @dataclass
-class _Key:
-    """What the articles say about one org key."""
-    key: str
-    org_type: str
-    names: Counter = field(default_factory=Counter)
-    aliases: set[str] = field(default_factory=set)
-    articles: set[str] = field(default_factory=set)
-    members: list[str] = field(default_factory=list)
-    match: Match | None = None
-
-    @property
-    def core(self) -> str:
-        return self.key.split(":", 1)[1]
-
-
-@dataclass
 class Register:
     """Everything the resolve stage produces, for the asset's metadata and the tests."""
     organisations: pl.DataFrame
@@ -96,9 +83,14 @@ def build_register(mentions: pl.DataFrame, facts: pl.DataFrame, reference: Refer
 
 def register(mentions: pl.DataFrame, facts: pl.DataFrame, reference: ReferenceData | None = None,
              article_dates: dict[str, dt.date] | None = None) -> Register:
+    return register_from_keys(_collect_keys(mentions, facts), reference, article_dates)
+
+
+def register_from_keys(keys: dict[str, _Key], reference: ReferenceData | None = None,
+                       article_dates: dict[str, dt.date] | None = None) -> Register:
+    """The register from what the articles say about each key (`observations.merge`)."""
     reference = reference or ReferenceData()
     article_dates = article_dates or {}
-    keys = _collect_keys(mentions, facts)
     _match_to_reference(keys, reference, article_dates)
     groups = _group(keys, reference)
     key_to_id = {k: _group_id(group, keys) for group in groups for k in group}
@@ -122,24 +114,7 @@ def register(mentions: pl.DataFrame, facts: pl.DataFrame, reference: ReferenceDa
 # ---------------------------------------------------------------- the articles' keys
 
 def _collect_keys(mentions: pl.DataFrame, facts: pl.DataFrame) -> dict[str, _Key]:
-    keys: dict[str, _Key] = {}
-
-    def see(key: str, name: str, org_type: str, article_id: str, surface: str | None = None) -> None:
-        entry = keys.setdefault(key, _Key(key, org_type))
-        entry.names[name] += 1
-        # Every form the articles write stays an alias, whatever name the reference gives the body.
-        entry.aliases.update(s for s in (name, surface) if s)
-        entry.articles.add(article_id)
-
-    for row in mentions.iter_rows(named=True):
-        see(row["org_key"], row["org_name"], row["org_type"], row["article_id"], row["surface"])
-    for row in facts.iter_rows(named=True):
-        see(row["org_key"], row["org_name"], row["org_type"], row["article_id"])
-        if row["member_org_keys"]:
-            keys[row["org_key"]].members = list(row["member_org_keys"])
-            for key, name, org_type in zip(row["member_org_keys"], row["member_names"], row["member_types"]):
-                see(key, name, org_type, row["article_id"])
-    return keys
+    return merge([observe(mentions, facts)])
 
 
 def _match_to_reference(keys: dict[str, _Key], reference: ReferenceData, article_dates: dict[str, dt.date]) -> None:
@@ -279,15 +254,61 @@ def reference_dir_from_env() -> Path | None:
 def resolve_register(warehouse: Path, reference_dir: Path | None = None) -> Register:
     """Build the register from the warehouse's staging candidates and write its tables."""
     reference = load_reference(reference_dir or reference_dir_from_env())
-    articles = store.read_table(warehouse, "articles", ["article_id", "published_on"])
-    dates = {a: d for a, d in articles.iter_rows() if d is not None}
-    result = register(store.read_table(warehouse, "mention_candidates"),
-                      store.read_table(warehouse, "fact_candidates"), reference, dates)
+    observations = [batch_observation(warehouse, batch) for batch in _register_batches(warehouse)]
+    dates = {a: dt.date.fromisoformat(d) for a, d in merged_dates(observations).items()} if reference.loaded else {}
+    result = register_from_keys(merge(observations), reference, dates)
     store.write_table(warehouse, "organisations", result.organisations)
     store.write_table(warehouse, "org_keys", result.org_keys)
     store.write_table(warehouse, "org_successions", result.org_successions)
     store.write_table(warehouse, "reference_organisations", bodies_frame(reference))
     return result
+
+
+OBSERVATIONS = store.REGISTER_INPUTS  # the sidecar kind: one per batch, what its candidates say about each key
+_OBSERVED_TABLES = ("articles", "mention_candidates", "fact_candidates")
+
+
+def _register_batches(warehouse: Path) -> list[str]:
+    """The batches the register reads, in order; sidecars of batches gone are dropped."""
+    names = sorted({b for table in _OBSERVED_TABLES for b in store.list_partitions(warehouse, table)})
+    for stale in set(store.list_sidecars(warehouse, OBSERVATIONS)) - set(names):
+        store.drop_sidecar(warehouse, OBSERVATIONS, stale)
+    return names
+
+
+def observation_basis(warehouse: Path, batch: str) -> dict | None:
+    """What a batch's observations are derived from: its recorded state (the run and the earlier copies its
+    articles were read with, which fix their bytes) and the footers of its partitions. None while the batch
+    has no state (its reading was interrupted): then nothing derived from it is kept."""
+    state = batches.batch_state_digest(warehouse, batch)
+    if state is None:
+        return None
+    footers = {t: store.partition_footer(warehouse, t, batch) for t in _OBSERVED_TABLES}
+    return {"format": OBSERVATIONS_FORMAT, "state": state,
+            **{t: f.as_json() if f else None for t, f in footers.items()}}
+
+
+def batch_observation(warehouse: Path, batch: str) -> dict:
+    """What a batch's candidates say about each key: from its sidecar when current, else read and stored."""
+    basis = observation_basis(warehouse, batch)
+    stored = _stored_observation(warehouse, batch, basis)
+    if stored is not None:
+        return stored
+    observed = observe(store.read_partition(warehouse, "mention_candidates", batch),
+                       store.read_partition(warehouse, "fact_candidates", batch),
+                       store.read_partition(warehouse, "articles", batch, ["article_id", "published_on"]))
+    if basis is None:
+        store.drop_sidecar(warehouse, OBSERVATIONS, batch)
+    else:
+        store.write_sidecar(warehouse, OBSERVATIONS, batch, {"batch": batch, "basis": basis, "observed": observed})
+    return observed
+
+
+def _stored_observation(warehouse: Path, batch: str, basis: dict | None) -> dict | None:
+    if basis is None:
+        return None
+    stored = store.read_sidecar(warehouse, OBSERVATIONS, batch)
+    return stored["observed"] if stored is not None and stored.get("basis") == basis else None
 
 
 def resolve(warehouse: Path, reference_dir: Path | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -1,17 +1,40 @@
-"""Build the DuckDB file from the published Parquet tables, in one writer, atomically.
+"""Build the DuckDB file from the published Parquet tables, in one writer, atomically, loading only what changed.
 
 The file is built beside its final place and renamed over it, so a reader (or a
-crash) sees either the previous complete warehouse or the new one. Tables get
-their types, primary keys and COMMENTs from `schemas/`; views answer the common
-questions.
+crash) sees either the previous complete warehouse or the new one, and a reader
+holding the old file open never blocks a build. Tables get their types, primary
+keys and COMMENTs from `schemas/`; views answer the common questions.
+
+A build records, once the new file is in place, which Parquet files it holds:
+a hidden manifest beside it (`.nhs_ledger.duckdb.loaded.json`) names the loader's
+fingerprint (this module, the DuckDB version, every public table's DDL), the
+identity of the DuckDB file it describes, and each file's path, stat, SHA-256
+and row count. The next build, when the fingerprint and the file's identity
+still match, copies the file and, in one transaction on the copy, deletes the
+rows of the Parquet files that changed or went and inserts those of the changed
+or new ones. Files are compared in the order a full build loads them and
+everything after the first difference is reloaded, so the rows keep the physical
+order of a full build (a new batch is appended). Anything else (no manifest, a
+crash between the rename and the manifest, a WAL beside the file, another code
+or schema version, counts that disagree, or more than half the rows to load again)
+builds the file from scratch.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
+from urllib.parse import unquote
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipeline import store
 from pipeline.faults import crash_point
@@ -108,16 +131,169 @@ def comment_sql(table: Table) -> list[str]:
     return statements
 
 
+MANIFEST_FILE = f".{DUCKDB_FILE}.loaded.json"
+MANIFEST_FORMAT = 1
+# Loading more than this share of the warehouse's rows again costs about what a full build does, and a full
+# build also leaves a compact file (deleted rows free blocks that only later appends reuse).
+MAX_INCREMENTAL_SHARE = 0.5
+# A file changed within the file system's timestamp granularity of when its stat was recorded could keep the same
+# stat (git's "racy" entries): such a file is hashed again rather than trusted.
+RACY_NS = 2_000_000_000
+
+
+@dataclass(frozen=True)
+class ParquetFile:
+    """One Parquet file as loaded: where it is, which version of it (stat), and what it holds."""
+
+    path: str  # relative to the warehouse, POSIX
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+    sha256: str
+    rows: int
+
+    def same_stat(self, stat: os.stat_result) -> bool:
+        return (self.size, self.mtime_ns, self.ctime_ns, self.inode) == _stat_key(stat)
+
+    def changed_after(self, moment_ns: int) -> bool:
+        return max(self.mtime_ns, self.ctime_ns) >= moment_ns
+
+    def same_content(self, other: ParquetFile) -> bool:
+        return (self.path, self.size, self.sha256) == (other.path, other.size, other.sha256)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the DuckDB file identified by `duckdb_file` (size, mtime_ns, ctime_ns, inode) was loaded from, the
+    Parquet files' stats as taken at `recorded_ns`."""
+
+    fingerprint: str
+    duckdb_file: tuple[int, ...]
+    recorded_ns: int
+    tables: dict[str, tuple[ParquetFile, ...]]
+
+    def trusted_files(self) -> dict[str, ParquetFile]:
+        """The files whose recorded stat is old enough to tell a change."""
+        return {f.path: f for files in self.tables.values() for f in files
+                if not f.changed_after(self.recorded_ns - RACY_NS)}
+
+
+@dataclass(frozen=True)
+class TableChange:
+    """A table's rows to delete (files loaded before) and to insert (files to load), in load order."""
+
+    table: Table
+    dropped: tuple[ParquetFile, ...]
+    added: tuple[ParquetFile, ...]
+    rows_after: int  # the rows of all the table's current files
+
+    @property
+    def rows_to_load(self) -> int:
+        return sum(f.rows for f in self.added)
+
+
+class LoadMismatch(Exception):
+    """The DuckDB file does not hold what the manifest says: the update is abandoned for a full build."""
+
+
 def build_duckdb(warehouse: Path) -> Path:
     target = warehouse / DUCKDB_FILE
     building = warehouse / f".{DUCKDB_FILE}.building"
-    for leftover in (building, building.with_name(building.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+    recorded_ns = time.time_ns()
+    manifest = read_manifest(warehouse)
+    files = current_files(warehouse, manifest)
+    changes = plan_changes(manifest, files, target)
+    if changes == []:
+        # Nothing to load, but the file now stands for partitions that may have been rewritten with the same
+        # bytes: batches.needs_publish compares its mtime with theirs.
+        os.utime(target)
+    else:
+        if changes is None or not _update_copy(target, manifest.duckdb_file, building, warehouse, changes):
+            _build_from_scratch(building, warehouse, files)
+        crash_point("duckdb")
+        # A log left by a writer of the old file would be replayed onto the new one when it is next opened.
+        _wal(target).unlink(missing_ok=True)
+        os.replace(building, target)
+    _write_manifest(warehouse, files, target, recorded_ns)
+    return target
+
+
+# ------------------------------------------------------------------------------------------ what changed
+
+@cache
+def loader_fingerprint() -> str:
+    """Changes with this module, the DuckDB version or any public table's DDL: then every build starts afresh."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(duckdb.__version__.encode())
+    for table in REGISTRY.public():
+        for statement in (create_table_sql(table), *comment_sql(table), f"partition_by={table.partition_by}"):
+            digest.update(b"\x1f" + statement.encode())
+    return digest.hexdigest()
+
+
+def current_files(warehouse: Path, manifest: Manifest | None) -> dict[str, tuple[ParquetFile, ...]]:
+    """Every public table's Parquet files in load order; a file whose stat is unchanged is not read again."""
+    known = manifest.trusted_files() if manifest else {}
+    files = {}
+    for table in REGISTRY.public():
+        described = []
+        for path in _parquet_files(warehouse, table):
+            relative = Path(path).relative_to(warehouse).as_posix()
+            previous = known.get(relative)
+            if previous is None or not previous.same_stat(os.stat(path)):
+                previous = describe_file(warehouse, relative)
+            described.append(previous)
+        files[table.name] = tuple(described)
+    return files
+
+
+def describe_file(warehouse: Path, relative: str) -> ParquetFile:
+    # The stat, the digest and the row count all come from one open file, so they describe one version of it.
+    with open(warehouse / relative, "rb") as handle:
+        stat = os.fstat(handle.fileno())
+        data = handle.read()
+    rows = pq.read_metadata(pa.BufferReader(data)).num_rows
+    size, mtime_ns, ctime_ns, inode = _stat_key(stat)
+    return ParquetFile(relative, size, mtime_ns, ctime_ns, inode, hashlib.sha256(data).hexdigest(), rows)
+
+
+def plan_changes(manifest: Manifest | None, files: dict[str, tuple[ParquetFile, ...]],
+                 target: Path) -> list[TableChange] | None:
+    """The tables to update in the existing DuckDB file, or None when it must be built from scratch."""
+    if manifest is None or manifest.fingerprint != loader_fingerprint() or manifest.tables.keys() != files.keys():
+        return None
+    if not target.is_file() or _wal(target).exists() or _identity(target) != manifest.duckdb_file:
+        return None
+    changes = [change for table in REGISTRY.public()
+               if (change := table_change(table, manifest.tables[table.name], files[table.name]))]
+    all_rows = sum(f.rows for table_files in files.values() for f in table_files)
+    if sum(change.rows_to_load for change in changes) > MAX_INCREMENTAL_SHARE * all_rows:
+        return None
+    return changes
+
+
+def table_change(table: Table, loaded: tuple[ParquetFile, ...],
+                 current: tuple[ParquetFile, ...]) -> TableChange | None:
+    """Reload everything from the first file that differs, so the rows stay in the order a full build gives."""
+    same = 0
+    while same < min(len(loaded), len(current)) and loaded[same].same_content(current[same]):
+        same += 1
+    if same == len(loaded) == len(current):
+        return None
+    return TableChange(table, loaded[same:], current[same:], sum(f.rows for f in current))
+
+
+# ------------------------------------------------------------------------------------------ building
+
+def _build_from_scratch(building: Path, warehouse: Path, files: dict[str, tuple[ParquetFile, ...]]) -> None:
+    _remove_database(building)
     connection = duckdb.connect(str(building))
     try:
         connection.execute("BEGIN TRANSACTION")
         for table in REGISTRY.public():
-            _load_table(connection, warehouse, table)
+            _create_table(connection, table)
+            _insert_files(connection, warehouse, table, files[table.name])
         for name, sql in VIEWS.items():
             connection.execute(f"CREATE VIEW {sql_identifier(name)} AS {sql}")
             connection.execute(f"COMMENT ON VIEW {sql_identifier(name)} IS {sql_literal(VIEW_COMMENTS[name])}")
@@ -125,25 +301,85 @@ def build_duckdb(warehouse: Path) -> Path:
         connection.execute("CHECKPOINT")
     finally:
         connection.close()
-    crash_point("duckdb")
-    os.replace(building, target)
-    return target
+    _assert_checkpointed(building)
 
 
-def _load_table(connection: duckdb.DuckDBPyConnection, warehouse: Path, table: Table) -> None:
+def _update_copy(target: Path, identity: tuple[int, ...], building: Path, warehouse: Path,
+                 changes: list[TableChange]) -> bool:
+    """Apply `changes` to a copy of the DuckDB file in one transaction; False if the file was not as recorded."""
+    _remove_database(building)
+    shutil.copyfile(target, building)
+    if _identity(target) != identity:  # written to since the plan: not the file the manifest describes
+        return False
+    connection = duckdb.connect(str(building))
+    try:
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            for change in changes:
+                _apply_change(connection, warehouse, change)
+        except (LoadMismatch, duckdb.ConstraintException):
+            connection.execute("ROLLBACK")
+            return False
+        connection.execute("COMMIT")
+        connection.execute("CHECKPOINT")
+    finally:
+        connection.close()
+    _assert_checkpointed(building)
+    return True
+
+
+def _apply_change(connection: duckdb.DuckDBPyConnection, warehouse: Path, change: TableChange) -> None:
+    table = change.table
+    deleted = _delete_rows(connection, table, change.dropped)
+    if deleted != sum(f.rows for f in change.dropped):
+        raise LoadMismatch(f"{table.name}: deleted {deleted} rows, the manifest recorded "
+                           f"{sum(f.rows for f in change.dropped)}")
+    inserted = _insert_files(connection, warehouse, table, change.added)
+    if inserted != sum(f.rows for f in change.added):
+        raise LoadMismatch(f"{table.name}: inserted {inserted} rows, the files' footers say "
+                           f"{sum(f.rows for f in change.added)}")
+    # Rows the manifest does not account for (a file loaded outside it) would show here.
+    (count,) = connection.execute(f"SELECT count(*) FROM {sql_identifier(table.name)}").fetchone()
+    if count != change.rows_after:
+        raise LoadMismatch(f"{table.name}: {count} rows after the update, its files hold {change.rows_after}")
+
+
+def _create_table(connection: duckdb.DuckDBPyConnection, table: Table) -> None:
     connection.execute(create_table_sql(table))
     for statement in comment_sql(table):
         connection.execute(statement)
-    files = _parquet_files(warehouse, table)
+
+
+def _insert_files(connection: duckdb.DuckDBPyConnection, warehouse: Path, table: Table,
+                  files: tuple[ParquetFile, ...]) -> int:
     if not files:
-        return
+        return 0
     columns = ", ".join(sql_identifier(f.name) for f in table.fields)
     options = "hive_partitioning = true, hive_types = {'batch': 'VARCHAR'}" if table.partition_by else \
         "hive_partitioning = false"
-    connection.execute(
+    (inserted,) = connection.execute(
         f"INSERT INTO {sql_identifier(table.name)} SELECT {columns} FROM read_parquet($files, {options})",
-        {"files": files},
-    )
+        {"files": [str(warehouse / f.path) for f in files]},
+    ).fetchone()
+    return inserted
+
+
+def _delete_rows(connection: duckdb.DuckDBPyConnection, table: Table, files: tuple[ParquetFile, ...]) -> int:
+    if not files:
+        return 0
+    if table.partition_by is None:  # one file holds the whole table
+        (deleted,) = connection.execute(f"DELETE FROM {sql_identifier(table.name)}").fetchone()
+        return deleted
+    (deleted,) = connection.execute(
+        f"DELETE FROM {sql_identifier(table.name)} WHERE list_contains($batches, {sql_identifier(table.partition_by)})",
+        {"batches": [partition_value(f.path) for f in files]},
+    ).fetchone()
+    return deleted
+
+
+def partition_value(relative: str) -> str:
+    """The batch a partition file holds, decoded from its folder name as DuckDB's Hive reader does."""
+    return unquote(Path(relative).parent.name.removeprefix("batch="))
 
 
 def _parquet_files(warehouse: Path, table: Table) -> list[str]:
@@ -152,3 +388,63 @@ def _parquet_files(warehouse: Path, table: Table) -> list[str]:
         return sorted(str(p) for p in root.glob(f"batch=*/{store.PART_FILE}"))
     single = root / store.PART_FILE
     return [str(single)] if single.is_file() else []
+
+
+# ------------------------------------------------------------------------------------------ the manifest
+
+def read_manifest(warehouse: Path) -> Manifest | None:
+    """The record of the last build, or None when it is missing or unreadable (then the build starts afresh)."""
+    try:
+        record = json.loads((warehouse / MANIFEST_FILE).read_text(encoding="utf-8"))
+        if record["format"] != MANIFEST_FORMAT:
+            return None
+        return Manifest(
+            fingerprint=str(record["fingerprint"]),
+            duckdb_file=tuple(int(v) for v in record["duckdb_file"]),
+            recorded_ns=int(record["recorded_ns"]),
+            tables={name: tuple(ParquetFile(**entry) for entry in entries)
+                    for name, entries in record["tables"].items()},
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _write_manifest(warehouse: Path, files: dict[str, tuple[ParquetFile, ...]], target: Path,
+                    recorded_ns: int) -> None:
+    record = {
+        "format": MANIFEST_FORMAT,
+        "fingerprint": loader_fingerprint(),
+        "duckdb_file": list(_identity(target)),
+        "recorded_ns": recorded_ns,
+        "tables": {name: [asdict(f) for f in table_files] for name, table_files in files.items()},
+    }
+    path = warehouse / MANIFEST_FILE
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(record, handle, separators=(",", ":"))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def _identity(path: Path) -> tuple[int, ...]:
+    return _stat_key(path.stat())
+
+
+def _stat_key(stat: os.stat_result) -> tuple[int, int, int, int]:
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
+
+
+def _wal(database: Path) -> Path:
+    return database.with_name(database.name + ".wal")
+
+
+def _remove_database(path: Path) -> None:
+    for leftover in (path, _wal(path)):
+        leftover.unlink(missing_ok=True)
+
+
+def _assert_checkpointed(database: Path) -> None:
+    # A WAL left beside the file would not follow it through the rename: its changes would be lost.
+    if _wal(database).exists():
+        raise RuntimeError(f"{database} kept a write-ahead log after its checkpoint")

@@ -107,3 +107,28 @@ def test_the_raw_batches_sensor_launches_the_batch_and_publish_jobs():
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert 30 <= sensor.minimum_interval_seconds <= 300
     assert sensor.description
+
+
+def test_a_contract_asset_check_fails_on_a_corrupted_partition(tmp_path):
+    # The Dagster checks read the Parquet files partition by partition; a bad row in any partition still fails them.
+    from assets.resources import LedgerPaths
+    from pipeline import store
+    from pipeline.definitions import ASSET_CHECKS, ASSETS
+    from tests.test_stored_checks import BATCHES, RUN_ID, _articles, _deficits, _organisations
+
+    store.write_table(tmp_path, "organisations", _organisations())
+    for batch in BATCHES:
+        store.write_partition(tmp_path, "articles", batch, _articles(batch), RUN_ID)
+        store.write_partition(tmp_path, "deficits", batch, _deficits(batch), RUN_ID)
+    ledger = LedgerPaths(warehouse_dir=str(tmp_path), raw_dir=str(tmp_path))
+
+    def deficit_checks() -> dict[str, tuple[bool, int]]:
+        result = dg.materialize([*ASSETS, *ASSET_CHECKS], selection=dg.AssetSelection.checks_for_assets("deficits"),
+                                resources={"ledger": ledger}, raise_on_error=False)
+        return {e.check_name: (e.passed, e.metadata["failing_rows"].value)
+                for e in result.get_asset_check_evaluations()}
+
+    assert all(passed for passed, _ in deficit_checks().values())
+    store.write_partition(tmp_path, "deficits", BATCHES[1], _deficits(BATCHES[1], measure="guess"), RUN_ID)
+    failed = {name: rows for name, (passed, rows) in deficit_checks().items() if not passed}
+    assert failed == {"deficits_schema": 1}

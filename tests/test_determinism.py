@@ -19,15 +19,12 @@ import pytest
 
 from pipeline import store
 from schemas import REGISTRY
-from tests.support.warehouse_tables import RUN_TIMES, duckdb_tables
+from tests.support.warehouse_tables import RUN_TIMES, duckdb_tables, parquet_bytes
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "raw"
-# What a rerun may change: when runs started and finished, and which Dagster run executed them.
-# Files that record when things ran; everything else under parquet/ and staging/ must be byte-identical.
-TIMESTAMPED = ("parquet/runs/", "staging/run_log/")
 
 
 def start_build(raw: Path, warehouse: Path, *, hash_seed: int, full: bool = False) -> subprocess.Popen:
@@ -67,17 +64,6 @@ def assert_same_tables(left: Path, right: Path) -> None:
         assert a.equals(b), f"{name}: rows differ"
         if table.partition_by:
             assert store.list_partitions(left, name) == store.list_partitions(right, name), name
-
-
-def parquet_bytes(warehouse: Path) -> dict[str, bytes]:
-    """Every file under parquet/ and staging/ (temp files included: there must be none) but the timestamped ones."""
-    files = {}
-    for folder in ("parquet", "staging"):
-        for path in sorted((warehouse / folder).rglob("*")):
-            relative = path.relative_to(warehouse).as_posix()
-            if path.is_file() and not relative.startswith(TIMESTAMPED):
-                files[relative] = path.read_bytes()
-    return files
 
 
 def assert_same_bytes(left: dict[str, bytes], right: dict[str, bytes]) -> None:

@@ -13,10 +13,14 @@ import re
 from dataclasses import dataclass
 
 from pipeline.extract.lexicon import read_rows
-from pipeline.extract.orgs import OrgMention, org_key
+from pipeline.extract.lines import Lines
+from pipeline.extract.literals import LiteralGate, confined_to_line
+from pipeline.extract.orgs import NAMES_STAY_ON_ONE_LINE, OrgMention, org_key
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ costs three times as much, and an article makes dozens of these.
+# Nothing assigns to one after it is made; unsafe_hash keeps them hashable by value, as frozen ones were.
+@dataclass(slots=True, unsafe_hash=True)
 class Body:
     key: str
     name: str
@@ -25,7 +29,7 @@ class Body:
     members: tuple["Body", ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Candidate:
     start: int
     end: int
@@ -51,6 +55,12 @@ class _Patterns:
                            for r in read_rows("references.csv")]
         self.collectives = [(re.compile(r["pattern"]), r["org_type"], r["name_from"], r["rule_id"])
                             for r in read_rows("collectives.csv")]
+        regexes = [r[0] for r in self.references] + [c[0] for c in self.collectives]
+        # Gate indexes: references first, then collectives.
+        self.gate = LiteralGate(regexes)
+        self.collective_offset = len(self.references)
+        # Lines are scanned one at a time only when no pattern, nor a named body, can run across a line break.
+        self.by_line = NAMES_STAY_ON_ONE_LINE and all(confined_to_line(r) for r in regexes)
 
 
 _PATTERNS: _Patterns | None = None
@@ -79,34 +89,155 @@ class _Spans:
         return i >= 0 and self.spans[i][1] > start
 
 
+PRONOUN_RULE = "ref.pronoun"
+
+
+def _position(candidate: Candidate) -> tuple[int, int]:
+    return candidate.start, candidate.end
+
+
+@dataclass(slots=True)
+class _Line:
+    """One line's candidates, and what finding its pronouns later needs."""
+
+    start: int
+    end: int
+    candidates: list[Candidate]  # every kind but pronouns, sorted by (start, end)
+    starts: list[int]  # of `candidates`
+    covered: _Spans  # named bodies and collectives: a reference never starts inside one
+    possible: frozenset[int]  # the patterns the literal gate lets through
+    with_pronouns: tuple[list[Candidate], list[int]] | None = None  # all candidates, and their starts
+
+
 def find_candidates(text: str, mentions: list[OrgMention]) -> list[Candidate]:
-    named = [Candidate(m.start, m.end, body_of(m), "named", m.rule_id) for m in mentions]
-    collectives = _collectives(text, mentions)
-    references = _references(text, named, _Spans([(c.start, c.end) for c in named + collectives]))
-    found = _drop_named_inside_collectives(named, collectives) + collectives + references
-    return sorted(found, key=lambda c: (c.start, c.end))
+    """Every candidate body of the article, sorted by (start, end)."""
+    return CandidateIndex(text, mentions).in_span(0, len(text))
+
+
+class CandidateIndex:
+    """An article's candidate bodies, found line by line when a line is first asked about.
+
+    A figure's owner is looked for in its own sentence and the two before it, so most of an article's
+    lines are never scanned. No candidate runs across a line break (`_Patterns.by_line`), and a line's
+    candidates depend only on the line and on the article's named bodies, so the lines asked about get
+    exactly the candidates a scan of the whole text would give them. Pronouns ("it", "we"), the costliest
+    scan, are only looked for when asked for: only a figure's own sentence needs them.
+    """
+
+    def __init__(self, text: str, mentions: list[OrgMention]):
+        self.text = text
+        self._text_lines = Lines(text)
+        self._mentions = mentions
+        self._mention_starts = [m.start for m in mentions]
+        self._named: list[Candidate] | None = None
+        self._fits: dict[tuple[str, ...], tuple[list[Candidate], list[int]]] = {}
+        self._lines: dict[int, _Line] = {}
+
+    def in_span(self, start: int, end: int, *, pronouns: bool = True) -> list[Candidate]:
+        """The candidates inside text[start:end], sorted by (start, end); without pronouns if so asked."""
+        found: list[Candidate] = []
+        position = start
+        while position < end:
+            line = self._line_at(position)
+            candidates, starts = self._with_pronouns(line) if pronouns else (line.candidates, line.starts)
+            # Binary search: a pathological line holds thousands of candidates and is asked about as often.
+            first = bisect.bisect_left(starts, start)
+            last = bisect.bisect_left(starts, end, lo=first)
+            found += [c for c in candidates[first:last] if c.end <= end]
+            position = line.end + 1
+        return found
+
+    def _line_at(self, position: int) -> _Line:
+        text = self.text
+        if _patterns().by_line:
+            line_start, line_end = self._text_lines.around(position)
+        else:
+            line_start, line_end = 0, len(text)
+        line = self._lines.get(line_start)
+        if line is None:
+            line = self._lines[line_start] = self._scan_line(line_start, line_end)
+        return line
+
+    def named(self) -> list[Candidate]:
+        if self._named is None:
+            self._named = [Candidate(m.start, m.end, body_of(m), "named", m.rule_id) for m in self._mentions]
+        return self._named
+
+    def _scan_line(self, start: int, end: int) -> _Line:
+        first = bisect.bisect_left(self._mention_starts, start)
+        last = bisect.bisect_left(self._mention_starts, end, lo=first)
+        named = self.named()[first:last]
+        possible = _patterns().gate.possible(self.text, start, end)
+        collectives = self._collectives(start, end, possible)
+        covered = _Spans([(c.start, c.end) for c in named + collectives])
+        references = self._references(start, end, possible, covered, pronouns=False)
+        found = sorted(_drop_named_inside_collectives(named, collectives) + collectives + references, key=_position)
+        return _Line(start, end, found, [c.start for c in found], covered, possible)
+
+    def _with_pronouns(self, line: _Line) -> tuple[list[Candidate], list[int]]:
+        if line.with_pronouns is None:
+            # No pronoun shares its span with another candidate (only pronouns are single words that no
+            # named body or collective covers), so merging by position is the order one sort of all gives.
+            pronouns = self._references(line.start, line.end, line.possible, line.covered, pronouns=True)
+            if pronouns:
+                merged = sorted(line.candidates + pronouns, key=_position)
+                line.with_pronouns = (merged, [c.start for c in merged])
+            else:
+                line.with_pronouns = (line.candidates, line.starts)
+        return line.with_pronouns
+
+    def _collectives(self, start: int, end: int, possible: frozenset[int]) -> list[Candidate]:
+        found: list[Candidate] = []
+        patterns = _patterns()
+        mention_starts = self._mention_starts
+        for index, (regex, org_type, name_from, rule_id) in enumerate(patterns.collectives):
+            if patterns.collective_offset + index not in possible:
+                continue
+            taken = _Spans([(c.start, c.end) for c in found])
+            for match in regex.finditer(self.text, start, end):
+                if taken.overlaps(match.start(), match.end()):
+                    continue
+                first = bisect.bisect_left(mention_starts, match.start())
+                last = bisect.bisect_left(mention_starts, match.end(), lo=first)
+                body = _collective_body(match, org_type, name_from, self._mentions[first:last])
+                if body is not None:
+                    found.append(Candidate(match.start(), match.end(), body, "collective", rule_id))
+        return found
+
+    def _references(self, start: int, end: int, possible: frozenset[int], covered: _Spans, *,
+                    pronouns: bool) -> list[Candidate]:
+        """The references of the line (pronouns only, or all but pronouns)."""
+        found: list[Candidate] = []
+        for index, (regex, refers_to, rule_id) in enumerate(_patterns().references):
+            if index not in possible or (rule_id == PRONOUN_RULE) != pronouns:
+                continue
+            fits, fit_starts = self._fitting(refers_to)
+            for match in regex.finditer(self.text, start, end):
+                if covered.covering(match.start()):
+                    continue
+                body = _antecedent(match.start(), refers_to, fits, fit_starts, indefinite=rule_id.startswith("ref.a_"))
+                if body is not None:
+                    kind = "pronoun" if rule_id == PRONOUN_RULE else "reference"
+                    found.append(Candidate(match.start(), match.end(), body, kind, rule_id))
+        return found
+
+    def _fitting(self, refers_to: list[str]) -> tuple[list[Candidate], list[int]]:
+        """The named bodies a reference can point back to (anywhere in the article), and their starts."""
+        key = tuple(refers_to)
+        if key not in self._fits:
+            named = self.named()
+            fits = named if "any" in refers_to else sorted(
+                (c for c in named if c.body.org_type in refers_to), key=lambda c: c.start)
+            self._fits[key] = (fits, [c.start for c in fits])
+        return self._fits[key]
 
 
 def _drop_named_inside_collectives(named: list[Candidate], collectives: list[Candidate]) -> list[Candidate]:
     # "PCTs across the East Midlands SHA area": the SHA names the area; the figure is the PCTs' collective one.
+    if not collectives:
+        return named
     spans = _Spans([(c.start, c.end) for c in collectives])
     return [n for n in named if not ((span := spans.covering(n.start)) and n.end <= span[1])]
-
-
-def _collectives(text: str, mentions: list[OrgMention]) -> list[Candidate]:
-    found: list[Candidate] = []
-    mention_starts = [m.start for m in mentions]
-    for regex, org_type, name_from, rule_id in _patterns().collectives:
-        taken = _Spans([(c.start, c.end) for c in found])
-        for match in regex.finditer(text):
-            if taken.overlaps(match.start(), match.end()):
-                continue
-            first = bisect.bisect_left(mention_starts, match.start())
-            last = bisect.bisect_left(mention_starts, match.end(), lo=first)
-            body = _collective_body(match, org_type, name_from, mentions[first:last])
-            if body is not None:
-                found.append(Candidate(match.start(), match.end(), body, "collective", rule_id))
-    return found
 
 
 def _collective_body(match: re.Match, org_type: str, name_from: str, mentions: list[OrgMention]) -> Body | None:
@@ -125,25 +256,6 @@ def _collective_body(match: re.Match, org_type: str, name_from: str, mentions: l
     if not name or name.lower() in {"the", "england"}:
         return None
     return Body(org_key(org_type, name), name, org_type, "aggregate")
-
-
-def _references(text: str, named: list[Candidate], covered: _Spans) -> list[Candidate]:
-    found: list[Candidate] = []
-    by_type: dict[str, list[Candidate]] = {}
-    for candidate in named:
-        by_type.setdefault(candidate.body.org_type, []).append(candidate)
-    for regex, refers_to, rule_id in _patterns().references:
-        fits = named if "any" in refers_to else sorted(
-            (c for t in refers_to for c in by_type.get(t, [])), key=lambda c: c.start)
-        fit_starts = [c.start for c in fits]
-        for match in regex.finditer(text):
-            if covered.covering(match.start()):
-                continue
-            body = _antecedent(match.start(), refers_to, fits, fit_starts, indefinite=rule_id.startswith("ref.a_"))
-            if body is not None:
-                kind = "pronoun" if rule_id == "ref.pronoun" else "reference"
-                found.append(Candidate(match.start(), match.end(), body, kind, rule_id))
-    return found
 
 
 def _antecedent(position: int, refers_to: list[str], fits: list[Candidate], fit_starts: list[int], *,

@@ -1,10 +1,13 @@
 """Extract one article: its organisation mentions and its saving and deficit facts.
 
-Runs each recogniser once over the whole text (money, periods, bodies), then
-classifies each figure sentence by sentence, merges restatements of the same
-fact (keeping the most precise amount and every statement as evidence), and
-links plan components to their totals. Output rows match the staging tables
-`mention_candidates` and `fact_candidates`.
+Runs the organisation, money, sentence and period recognisers once over the
+whole text, then classifies each figure sentence by sentence, merges
+restatements of the same fact (keeping the most precise amount and every
+statement as evidence), and links plan components to their totals. The other
+bodies a figure may belong to (references, collectives) are only looked for in
+the lines the classifier asks about (`bodies.CandidateIndex`); an article
+without a pound figure needs nothing but its organisations. Output rows match
+the staging tables `mention_candidates` and `fact_candidates`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from pipeline.extract.amounts import Money, find_money
-from pipeline.extract.bodies import find_candidates
+from pipeline.extract.bodies import CandidateIndex
 from pipeline.extract.facts import ArticleContext, FactDraft, classify
 from pipeline.extract.orgs import find_org_mentions
 from pipeline.extract.periods import find_periods
@@ -37,7 +40,7 @@ class Extraction:
 
 
 def stable_id(prefix: str, *parts: object) -> str:
-    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()
     return f"{prefix}_{digest[:16]}"
 
 
@@ -48,7 +51,7 @@ def extract_article(article_id: str, text: str, published_on: dt.date | None = N
     if not money:
         return result
     sentences = split_sentences(text)
-    ctx = ArticleContext(text, sentences, find_candidates(text, mentions), find_periods(text))
+    ctx = ArticleContext(text, sentences, CandidateIndex(text, mentions), find_periods(text))
     drafts: list[FactDraft] = []
     for figure in money:
         sentence_no = sentence_index(sentences, figure.start)
@@ -139,11 +142,15 @@ def _rounds_to(a: Money, b: Money) -> bool:
 _DIGITS = re.compile(r"(\d[\d,]*)(?:\.(\d+))?")
 
 
-@lru_cache(maxsize=4096)
 def _stated_unit(money: Money) -> float:
     """The place value of the last digit as written: £7.6m -> 100,000; £29m -> 1,000,000."""
-    match = _DIGITS.search(money.text)
-    value = money.amount_gbp or 0.0
+    return _unit_of_written(money.text, money.amount_gbp or 0.0)
+
+
+@lru_cache(maxsize=4096)
+def _unit_of_written(text: str, value: float) -> float:
+    # Keyed on the two fields it reads: hashing a whole Money (twelve fields) cost more than the work.
+    match = _DIGITS.search(text)
     if match is None:  # amount in words: "seven million pounds"
         magnitude = 1.0
         while magnitude * 10 <= value:

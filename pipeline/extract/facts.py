@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from pipeline.extract.amounts import Money
-from pipeline.extract.bodies import Body, Candidate, group_of
+from pipeline.extract.bodies import Body, Candidate, CandidateIndex, group_of
 from pipeline.extract.lexicon import CueHit, fact_cues, measure_cues
 from pipeline.extract.periods import Period
 from pipeline.extract.sentences import Sentence
@@ -32,7 +32,9 @@ _REFERS_TO_PLAN = re.compile(r"\b(?:the|this|that|its) (?:[\w-]+ )?(?:plan|progr
 MAX_CUE_DISTANCE = 120
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ costs three times as much, and an article makes dozens of these.
+# Nothing assigns to one after it is made; unsafe_hash keeps them hashable by value, as frozen ones were.
+@dataclass(slots=True, unsafe_hash=True)
 class FactDraft:
     table: str
     measure: str
@@ -57,17 +59,14 @@ class ArticleContext:
 
     text: str
     sentences: list[Sentence]
-    candidates: list[Candidate]
+    candidates: CandidateIndex
     periods: list[Period]
 
     def __post_init__(self) -> None:
-        self._candidate_starts = [c.start for c in self.candidates]
         self._period_starts = [p.start for p in self.periods]
 
-    def candidates_in(self, start: int, end: int) -> list[Candidate]:
-        first = bisect.bisect_left(self._candidate_starts, start)
-        last = bisect.bisect_left(self._candidate_starts, end, lo=first)
-        return [c for c in self.candidates[first:last] if c.end <= end]
+    def candidates_in(self, start: int, end: int, *, pronouns: bool = True) -> list[Candidate]:
+        return self.candidates.in_span(start, end, pronouns=pronouns)
 
     def periods_in(self, start: int, end: int, *, dated_only: bool = True) -> list[Period]:
         """Periods inside a span; calendar years ("by 2020") are never financial years."""
@@ -302,14 +301,20 @@ _MEASURE_PRIORITY = {"shortfall": 0, "achieved": 1, "potential": 2, "target": 3,
 
 def _clause(text: str, sentence: Sentence, money: Money) -> tuple[int, int]:
     """The span of the clause holding the figure; breaks inside an aside do not count."""
-    lo, hi = sentence.start, sentence.end
-    asides = _asides(text, (sentence.start, sentence.end))
-    for break_start, break_end in _clause_breaks(text, sentence.start, sentence.end):
-        if any(a <= break_start < b for a, b in asides if not a <= money.start < b):
+    return _clause_span(text, sentence.start, sentence.end, money.start, money.end)
+
+
+@lru_cache(maxsize=1024)
+def _clause_span(text: str, start: int, end: int, money_start: int, money_end: int) -> tuple[int, int]:
+    # Cached: the cue, the measure, the body and the period of a figure all ask for its clause.
+    lo, hi = start, end
+    asides = _asides(text, (start, end))
+    for break_start, break_end in _clause_breaks(text, start, end):
+        if any(a <= break_start < b for a, b in asides if not a <= money_start < b):
             continue
-        if break_end <= money.start:
+        if break_end <= money_start:
             lo = break_end
-        elif break_start >= money.end:
+        elif break_start >= money_end:
             hi = break_start
             break
     return lo, hi
@@ -403,7 +408,7 @@ def _pronoun_antecedent(ctx: ArticleContext, pronoun: Candidate, in_sentence: li
         return _subject_of(ctx.text, earlier)
     for back in range(sentence_no - 1, max(sentence_no - 3, -1), -1):
         previous = ctx.sentences[back]
-        bodies = [c for c in ctx.candidates_in(previous.start, previous.end)
+        bodies = [c for c in ctx.candidates_in(previous.start, previous.end, pronouns=False)
                   if c.kind in ("named", "reference") and c.body.org_type != "professional"]
         if bodies:
             return _subject_of(ctx.text, bodies)
@@ -441,7 +446,8 @@ def _topic(ctx: ArticleContext, sentence_no: int, drafts: list[FactDraft]) -> Bo
     if sentence_no == 0:
         return None
     previous = ctx.sentences[sentence_no - 1]
-    named = [c for c in ctx.candidates_in(previous.start, previous.end) if c.kind in ("named", "reference")]
+    named = [c for c in ctx.candidates_in(previous.start, previous.end, pronouns=False)
+             if c.kind in ("named", "reference")]
     return named[0].body if named else None
 
 

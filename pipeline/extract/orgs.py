@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline.extract.literals import confined_to_line
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 PATTERNS_CSV = DATA_DIR / "org_patterns.csv"
 KNOWN_CSV = DATA_DIR / "org_known_bodies.csv"
@@ -338,6 +340,8 @@ _MASTER = re.compile(
     rf"|(?P<known>(?:{_known_alternation()}){_WORD_END})"
     r")"
 )
+# A name never runs across a line break (spaces in names are `_SP`): readers of one line at a time rely on it.
+NAMES_STAY_ON_ONE_LINE = confined_to_line(_MASTER)
 _SUFFIX_AT_END = re.compile(rf"{_WORD_START}(?:{_SUFFIX_ALT})$")
 _AND_OR_COMMA = rf"(?:{_COMMA}|{_AND})(?:the{_SP})?"
 _SEPARATOR = re.compile(_AND_OR_COMMA)

@@ -19,12 +19,16 @@ _ABBREVIATIONS = frozenset({
 _BOUNDARY = re.compile(r"[.!?]['’”\"]?(?=\s+[A-Z0-9‘'“\"£(])")
 _BULLET = re.compile(r"^\s*(?:[•·▪‣◦*\-–—]|\d{1,2}[.)])\s+")
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?$")
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_SPACES = re.compile(r"\s*")  # \s is what str.isspace() calls a space
 # Longer than any real sentence: a run without sentence ends is cut at spaces, so the work done per
 # figure stays bounded on pathological inputs (a megabyte with no full stop).
 MAX_SENTENCE_CHARS = 1_000
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ costs three times as much, and an article makes dozens of these.
+# Nothing assigns to one after it is made; unsafe_hash keeps them hashable by value, as frozen ones were.
+@dataclass(slots=True, unsafe_hash=True)
 class Sentence:
     start: int
     end: int
@@ -35,22 +39,25 @@ class Sentence:
 
 def split_sentences(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
+    append = sentences.append
     position = 0
     for line in text.split("\n"):
         line_start, line_end = position, position + len(line)
         position = line_end + 1
-        stripped = line.strip()
-        if not stripped:
+        if not line or line.isspace():  # what strip() would leave empty
             continue
-        if "|" in line and line.count("|") >= 1 and not _looks_like_prose(line):
+        if "|" in line and not _looks_like_prose(line):
             lead = len(line) - len(line.lstrip())
             for piece_start, piece_end in _cap_length(line, lead, len(line.rstrip())):
-                sentences.append(Sentence(line_start + piece_start, line_start + piece_end, "row", line_start, line_end))
+                append(Sentence(line_start + piece_start, line_start + piece_end, "row", line_start, line_end))
             continue
         kind = "item" if _BULLET.match(line) else "sentence"
         for start, end in _split_line(line):
+            if end - start <= MAX_SENTENCE_CHARS:
+                append(Sentence(line_start + start, line_start + end, kind, line_start, line_end))
+                continue
             for piece_start, piece_end in _cap_length(line, start, end):
-                sentences.append(Sentence(line_start + piece_start, line_start + piece_end, kind, line_start, line_end))
+                append(Sentence(line_start + piece_start, line_start + piece_end, kind, line_start, line_end))
     return sentences
 
 
@@ -64,14 +71,15 @@ def _split_line(line: str) -> list[tuple[int, int]]:
     start = len(line) - len(line.lstrip())
     for match in _BOUNDARY.finditer(line):
         end = match.end()
-        word = _WORD_BEFORE.search(line[max(start, match.start() - 12):match.start() + 1])
-        if word and word.group(1).lower() in _ABBREVIATIONS:
-            continue
+        stop = match.start()
+        # Only a full stop after a letter can end an abbreviation ("Dr.", "Jan."): skip the regex otherwise.
+        if line[stop] == "." and stop > start and line[stop - 1] in _ASCII_LETTERS:
+            word = _WORD_BEFORE.search(line[max(start, stop - 12):stop + 1])
+            if word and word.group(1).lower() in _ABBREVIATIONS:
+                continue
         if line[start:end].strip():
             spans.append((start, end))
-        start = end
-        while start < len(line) and line[start].isspace():
-            start += 1
+        start = _SPACES.match(line, end).end()
     end = len(line.rstrip())
     if start < end:
         spans.append((start, end))

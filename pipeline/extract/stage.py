@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline import parallel as parallel_work
 from pipeline import progress, store
 from pipeline.extract.extractor import EXTRACTOR_VERSION, extract_article
 from schemas import REGISTRY
@@ -44,28 +45,62 @@ def extract_batch_partition(warehouse: Path, batch: str, *, full: bool = False) 
 
 
 def extract_partitions(warehouse: Path, batches: list[str], *, full: bool = False) -> ExtractReport:
-    """The batches `batches` whose candidates are missing or stale (all of them when `full`)."""
+    """The batches `batches` whose candidates are missing or stale (all of them when `full`).
+
+    Articles are extracted in worker processes when the job is large enough (`pipeline.parallel`); the
+    partitions are written here, in batch order, exactly as a run with no workers writes them.
+    """
     report = ExtractReport()
     batches = sorted(set(batches))
     for batch in batches:
         if store.partition_run_id(warehouse, "articles", batch) is None:
             for table in OUTPUTS:
                 store.drop_partition(warehouse, table, batch)
-    todo = [b for b in batches if (run_id := store.partition_run_id(warehouse, "articles", b)) is not None
-            and (full or any(store.partition_run_id(warehouse, t, b) != run_id for t in OUTPUTS))]
-    total, done = sum(store.partition_rows(warehouse, "articles", b) for b in todo), 0
-    for batch in todo:
-        run_id = store.partition_run_id(warehouse, "articles", batch)
-        articles = store.read_partition(warehouse, "articles", batch)
-        frames = extract_batch(articles, run_id, lambda n, offset=done: progress.report("extract articles", offset + n, total))
-        done += articles.height
-        for table, frame in zip(OUTPUTS, frames):
-            store.write_partition(warehouse, table, batch, frame, run_id)
-        report.processed.append(batch)
+    todo = {b: run_id for b in batches if (run_id := store.partition_run_id(warehouse, "articles", b)) is not None
+            and (full or any(store.partition_run_id(warehouse, t, b) != run_id for t in OUTPUTS))}
+    sizes = {b: store.partition_rows(warehouse, "articles", b) for b in todo}
+    total, done = sum(sizes.values()), 0
+    parallel = parallel_work.use_workers(total)
+    # With fewer batches than workers, each batch is cut into pieces so that every worker has some.
+    pieces = -(-parallel_work.worker_count() // len(todo)) if parallel and todo else 1
+    units = [_ExtractUnit(str(store.partition_dir(warehouse, "articles", b) / store.PART_FILE), b, todo[b],
+                          start, stop)
+             for b in todo for start, stop in parallel_work.chunks(sizes[b], pieces)]
+    pending: dict[str, list[tuple[pl.DataFrame, ...]]] = {}
+    for unit, frames in zip(units, parallel_work.ordered_map(_extract_unit, units, parallel=parallel)):
+        pending.setdefault(unit.batch, []).append(frames)
+        done += unit.stop - unit.start
+        progress.report("extract articles", done, total)
+        if unit.stop < sizes[unit.batch]:
+            continue
+        parts = pending.pop(unit.batch)
+        for table, *frames in zip(OUTPUTS, *parts):
+            store.write_partition(warehouse, table, unit.batch, pl.concat(frames, how="vertical"), unit.run_id)
+        report.processed.append(unit.batch)
     for batch in batches:
         report.mentions += store.partition_rows(warehouse, "mention_candidates", batch)
         report.facts += store.partition_rows(warehouse, "fact_candidates", batch)
     return report
+
+
+@dataclass(frozen=True)
+class _ExtractUnit:
+    """Articles [start, stop) of one batch's articles partition: one piece of work for a worker."""
+    articles_path: str
+    batch: str
+    run_id: str
+    start: int
+    stop: int
+
+
+def _extract_unit(unit: _ExtractUnit) -> tuple[pl.DataFrame, ...]:
+    # Runs in a worker: reads its slice of the articles (reading is safe beside the parent), writes nothing.
+    articles = (pl.scan_parquet(unit.articles_path)
+                .select("article_id", "body_text", "published_on")
+                .slice(unit.start, unit.stop - unit.start)
+                .with_columns(pl.lit(unit.batch).alias("batch"))
+                .collect())
+    return extract_batch(articles, unit.run_id)
 
 
 def extract_batch(articles: pl.DataFrame, run_id: str, on_progress=None) -> tuple[pl.DataFrame, ...]:

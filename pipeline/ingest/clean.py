@@ -81,21 +81,39 @@ class FurnitureRules:
 
     rules: tuple[FurnitureRule, ...]
     # Most rows are anchored at the line start; one alternation of them is tried at position 0
-    # only, so a line of prose costs one failed match instead of one per row.
+    # only, so a line of prose costs one failed match instead of one per row. Each row is a
+    # capturing group of the alternation, and an alternation takes its first branch that matches,
+    # so the group that closed last (``lastindex``) names the first row in CSV order that matches.
     anchored_gate: re.Pattern[str] | None
     anchored: tuple[int, ...]
+    anchored_by_group: dict[int, int]  # group number in anchored_gate -> index of the row
     floating: tuple[int, ...]
+    # The other ("floating") rows are searched anywhere in a line. Each has a run of plain
+    # characters that any match must contain, and testing a line for those few strings costs a
+    # fraction of searching it with every row; only a line holding one is searched. None when
+    # some floating row has no such run: then every line is searched.
+    floating_needles: tuple[str, ...] | None
 
     def first_match(self, line_lower: str) -> FurnitureRule | None:
         best = None
-        if self.anchored_gate is not None and self.anchored_gate.match(line_lower):
-            best = next((k for k in self.anchored if self.rules[k].regex.match(line_lower)), None)
-        for k in self.floating:
-            if best is not None and k > best:
-                break
-            if self.rules[k].regex.search(line_lower):
-                return self.rules[k]
+        gate_match = self.anchored_gate.match(line_lower) if self.anchored_gate is not None else None
+        if gate_match is not None:
+            best = self.anchored_by_group[gate_match.lastindex]
+        if self._may_match_floating(line_lower):
+            for k in self.floating:
+                if best is not None and k > best:
+                    break
+                if self.rules[k].regex.search(line_lower):
+                    return self.rules[k]
         return self.rules[best] if best is not None else None
+
+    def _may_match_floating(self, line_lower: str) -> bool:
+        if self.floating_needles is None:
+            return True
+        for needle in self.floating_needles:
+            if needle in line_lower:
+                return True
+        return False
 
 
 @functools.lru_cache(maxsize=8)
@@ -117,8 +135,44 @@ def load_rules(path: str | Path | None = None) -> FurnitureRules:
             rules.append(_compile_row(row, f"{path}:{reader.line_num}"))
     anchored = tuple(k for k, r in enumerate(rules) if _is_anchored(r.regex.pattern))
     floating = tuple(k for k in range(len(rules)) if k not in anchored)
-    gate = "|".join(f"(?:{rules[k].regex.pattern})" for k in anchored)
-    return FurnitureRules(tuple(rules), re.compile(gate) if gate else None, anchored, floating)
+    gate = "|".join(f"({rules[k].regex.pattern})" for k in anchored)
+    by_group, group = {}, 1
+    for k in anchored:
+        by_group[group] = k
+        group += 1 + rules[k].regex.groups
+    needles = [_required_literal(rules[k].regex) for k in floating]
+    return FurnitureRules(tuple(rules), re.compile(gate) if gate else None, anchored, by_group, floating,
+                          None if "" in needles else _fewest_needles(needles))
+
+
+def _fewest_needles(needles: list[str]) -> tuple[str, ...]:
+    """The needles without those that contain another one: a line holding "use of cookies" holds "cookie"."""
+    unique = list(dict.fromkeys(needles))
+    return tuple(n for n in unique if not any(other != n and other in n for other in unique))
+
+
+def _required_literal(regex: re.Pattern[str]) -> str:
+    """The longest run of plain characters that every match of ``regex`` contains ("" if unsure).
+
+    Read from ``re``'s own parse of the pattern: the top level of a pattern is a sequence, so
+    consecutive literal characters there are matched as they are, whatever else the pattern
+    allows. Characters inside groups, alternations and repeats are not used. ``re._parser`` is
+    CPython's internal module; if it is missing or changes, "" turns the shortcut off.
+    """
+    if regex.flags & (re.IGNORECASE | re.LOCALE):
+        return ""
+    try:
+        from re import _parser
+
+        items = list(_parser.parse(regex.pattern, regex.flags))
+        literal = _parser.LITERAL
+    except Exception:  # noqa: BLE001 - only an optimisation; without it every line is searched
+        return ""
+    best = run = ""
+    for op, arg in items:
+        run = run + chr(arg) if op == literal else ""
+        best = max(best, run, key=len)
+    return best
 
 
 def _compile_row(row: dict[str, str], where: str) -> FurnitureRule:

@@ -15,10 +15,14 @@ from __future__ import annotations
 import datetime
 import logging
 from dataclasses import dataclass
+from html import unescape
 
 import trafilatura
+from htmldate import find_date
 from lxml import html as lxml_html
-from trafilatura.utils import load_html
+from trafilatura.metadata import examine_meta, extract_meta_json, extract_title, extract_url
+from trafilatura.settings import Extractor
+from trafilatura.utils import line_processing, load_html
 
 __all__ = ["HtmlArticle", "extract_html"]
 
@@ -49,6 +53,19 @@ _JSON_LD = "application/ld+json"
 # Only the page's metadata may date an article: a date guessed from the body text ("by
 # 2020/21") would be wrong, and the extensive search is what would look for one.
 _DATE_PARAMS = {"extensive_search": False, "original_date": True}
+# Built once: bare_extraction would otherwise rebuild it (and re-read trafilatura's config) for every
+# page. Metadata is off because extract_metadata's author, category, tag and licence searches cost more
+# than the text extraction's own cleaning; _page_metadata takes the three fields used here instead.
+_EXTRACTOR = Extractor(
+    output_format="python",
+    comments=False,
+    tables=True,
+    images=False,
+    links=False,
+    date_params=_DATE_PARAMS,
+)
+# trafilatura's Document.clean_and_trim: longer metadata values are cut to this many characters.
+_MAX_METADATA_CHARS = 10000
 
 
 def extract_html(html: str | bytes) -> HtmlArticle | None:
@@ -61,28 +78,50 @@ def extract_html(html: str | bytes) -> HtmlArticle | None:
     _drop_navigation(tree)
     url = _canonical_url(tree)
     try:
-        doc = trafilatura.bare_extraction(
-            tree,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=True,
-            include_images=False,
-            include_links=False,
-            date_extraction_params=_DATE_PARAMS,
-        )
+        doc = trafilatura.bare_extraction(tree, options=_EXTRACTOR)
+        text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
+        if not text:
+            return None
+        title, page_url, date = _page_metadata(tree)
     except Exception:  # noqa: BLE001 - one unparseable page must not stop a batch; None marks it
         log.warning("trafilatura failed on a page", exc_info=True)
         return None
-    text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
-    if not text:
-        return None
     return HtmlArticle(
-        title=_clean_str(doc.title),
+        title=_clean_str(title),
         text=text,
-        url=url or _absolute_url(doc.url),
-        published_on=_parse_date(doc.date),
+        url=url or _absolute_url(page_url),
+        published_on=_parse_date(date),
         n_removed_chars=max(0, visible_chars - len(text)),
     )
+
+
+def _page_metadata(tree: lxml_html.HtmlElement) -> tuple[str | None, str | None, str | None]:
+    """(title, url, date) exactly as ``trafilatura.metadata.extract_metadata`` finds them.
+
+    The same steps in the same order, minus the fields nothing here reads (author, site name,
+    categories, tags, licence). None of the steps changes the tree, so running them after the
+    text extraction (and only when there is text) gives what running them before would.
+    tests/test_ingest_fast_paths.py compares the two on sample pages, so a trafilatura upgrade
+    that changes the steps is caught.
+    """
+    metadata = examine_meta(tree)
+    try:
+        metadata = extract_meta_json(tree, metadata)
+    except Exception:  # noqa: BLE001 - extract_metadata tolerates its JSON-LD reader's bugs the same way
+        log.debug("error in JSON-LD metadata", exc_info=True)
+    title = metadata.title or extract_title(tree)
+    url = metadata.url or extract_url(tree)
+    date = find_date(tree, **_DATE_PARAMS, url=url)
+    return _trimmed(title), _trimmed(url), _trimmed(date)
+
+
+def _trimmed(value: str | None) -> str | None:
+    """What Document.clean_and_trim makes of one metadata value."""
+    if not isinstance(value, str):
+        return value
+    if len(value) > _MAX_METADATA_CHARS:
+        value = value[: _MAX_METADATA_CHARS - 1] + "…"
+    return line_processing(unescape(value))
 
 
 def _parse(html: str | bytes) -> lxml_html.HtmlElement | None:

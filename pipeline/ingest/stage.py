@@ -9,14 +9,16 @@ batch is one Dagster partition: `ingest_batches` takes the partitions of a run.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from pipeline import batches, progress, runs, store
+from pipeline import parallel as parallel_work
 from pipeline.ingest.inventory import RawFile
-from pipeline.ingest.readers import Article, Rejection, read_batch
+from pipeline.ingest.readers import Article, Rejection, read_file, settle_duplicates
 from schemas import REGISTRY
 
 PARTITIONED_TABLES = list(batches.PARTITIONED_TABLES)
@@ -67,9 +69,22 @@ def ingest_batches(raw_dir: Path, warehouse: Path, names: list[str], *, full: bo
             report.removed.append(gone)
     todo = [b for b in sorted(set(names)) if b in by_batch]
     total, done = sum(len(by_batch[b]) for b in todo), 0
+    # Which batches will be read is known before the first is written (a batch whose earlier copies change
+    # meanwhile is read here, in this process), so their files can be read ahead by the workers.
+    ahead = [b for b in todo if _needs_reading(_status(warehouse, b, by_batch[b], full)[0])]
+    parallel = parallel_work.use_workers(sum(len(by_batch[b]) for b in ahead))
+    pieces = -(-parallel_work.worker_count() // len(ahead)) if parallel and ahead else 1
+    units = [(b, tuple(by_batch[b][start:stop])) for b in ahead
+             for start, stop in parallel_work.chunks(len(by_batch[b]), pieces)]
+    reads = parallel_work.ordered_map(_read_files, [files for _, files in units], parallel=parallel)
+    units_of = Counter(b for b, _ in units)
     for batch in todo:
         files = by_batch[batch]
-        if _ingest_one(warehouse, batch, files, full=full, dagster_run_id=dagster_run_id):
+        items = [item for _ in range(units_of[batch]) for item in next(reads)] if batch in units_of else None
+        status, known = _status(warehouse, batch, files, full)
+        if _needs_reading(status):
+            _ingest_one(warehouse, batch, status, known, _read_files(files) if items is None else items,
+                        dagster_run_id=dagster_run_id)
             report.processed.append(batch)
         done += len(files)
         progress.report("read inputs", done, total)
@@ -80,12 +95,24 @@ def ingest_batches(raw_dir: Path, warehouse: Path, names: list[str], *, full: bo
     return report
 
 
-def _ingest_one(warehouse: Path, batch: str, files: list[RawFile], *, full: bool,
-                dagster_run_id: str | None) -> bool:
+def _status(warehouse: Path, batch: str, files: list[RawFile], full: bool
+            ) -> tuple[batches.BatchStatus, dict[str, str]]:
+    """Whether the batch must be read, and the articles before it (id -> source path) it was judged against."""
     known = batches.known_before(warehouse, batch)
-    status = batches.batch_status(warehouse, batch, files, known, full=full)
-    if status.reason in (None, batches.NOT_EXTRACTED):
-        return False
+    return batches.batch_status(warehouse, batch, files, known, full=full), known
+
+
+def _needs_reading(status: batches.BatchStatus) -> bool:
+    return status.reason not in (None, batches.NOT_EXTRACTED)
+
+
+def _read_files(files: tuple[RawFile, ...] | list[RawFile]) -> list[Article | Rejection]:
+    # Runs in a worker when the job is large: reads and cleans, touches nothing in the warehouse.
+    return [item for raw in files for item in read_file(raw)]
+
+
+def _ingest_one(warehouse: Path, batch: str, status: batches.BatchStatus, known: dict[str, str],
+                items: list[Article | Rejection], *, dagster_run_id: str | None) -> None:
     run_id = status.run_id
     # Invalidate first: a crash from here on leaves the batch marked for reprocessing, and its candidates
     # (which may have been extracted from other articles under the same run id) for extraction.
@@ -93,13 +120,12 @@ def _ingest_one(warehouse: Path, batch: str, files: list[RawFile], *, full: bool
     for table in batches.EXTRACT_TABLES:
         store.drop_partition(warehouse, table, batch)
     runs.open_run(warehouse, run_id, batch, 0, dagster_run_id)
-    articles, rejections = read_batch(files, known)
+    articles, rejections = settle_duplicates(items, known)
     runs.open_run(warehouse, run_id, batch, len(articles) + len(rejections), dagster_run_id)
     store.write_partition(warehouse, "articles", batch, _articles_frame(articles, run_id), run_id)
     store.write_partition(warehouse, "rejected_inputs", batch, _rejections_frame(rejections, run_id), run_id)
     ids = batches.input_ids([a.article_id for a in articles], [r.content_sha256 for r in rejections])
     batches.write_batch_state(warehouse, batch, run_id, batches.earlier_copies(known, ids))
-    return True
 
 
 def _articles_frame(articles: list[Article], run_id: str) -> pl.DataFrame:

@@ -10,6 +10,8 @@ import polars as pl
 from pipeline.warehouse import DUCKDB_FILE, sql_identifier
 from schemas import REGISTRY
 
+# Files that record when things ran (the `runs` table, the staging run log): never byte-equal across builds.
+TIMESTAMPED = ("parquet/runs/", "staging/run_log/")
 # The columns of `runs` that record when and by which Dagster run a build happened: never equal across builds.
 RUN_TIMES = ("started_at", "finished_at", "dagster_run_id")
 
@@ -28,3 +30,14 @@ def duckdb_tables(warehouse: Path) -> dict[str, pl.DataFrame]:
         for (view,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall():
             con.sql(f"SELECT count(*) FROM {sql_identifier(view)}").fetchall()
     return frames
+
+
+def parquet_bytes(warehouse: Path) -> dict[str, bytes]:
+    """Every file under parquet/ and staging/ (temp files included: there must be none) but the timestamped ones."""
+    files = {}
+    for folder in ("parquet", "staging"):
+        for path in sorted((warehouse / folder).rglob("*")):
+            relative = path.relative_to(warehouse).as_posix()
+            if path.is_file() and not relative.startswith(TIMESTAMPED):
+                files[relative] = path.read_bytes()
+    return files

@@ -80,9 +80,13 @@ def test_worker_processes_change_no_byte(sample: Path, tmp_path: Path, monkeypat
     monkeypatch.setenv(parallel.WORKERS_ENV, "2")
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
     spread = tmp_path / "workers"
+    pools: list[int] = []
+    get_pool = parallel._get_pool
+    monkeypatch.setattr(parallel, "_get_pool", lambda: pools.append(1) or get_pool())
     try:
         assert materialise(sample, spread).success
-        assert parallel._pool is not None, "the build did not use the worker processes"
+        assert pools, "the build did not use the worker processes"
+        assert parallel._pool is None, "the workers outlived the extraction, the last stage that needs them"
     finally:
         parallel.shutdown()
     assert_same_warehouse(serial, spread)

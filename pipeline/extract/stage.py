@@ -77,6 +77,8 @@ def extract_partitions(warehouse: Path, batches: list[str], *, full: bool = Fals
         for table, *frames in zip(OUTPUTS, *parts):
             store.write_partition(warehouse, table, unit.batch, pl.concat(frames, how="vertical"), unit.run_id)
         report.processed.append(unit.batch)
+    if parallel:  # the last stage that needs them: their memory goes back before the tables spanning every batch
+        parallel_work.shutdown()
     for batch in batches:
         report.mentions += store.partition_rows(warehouse, "mention_candidates", batch)
         report.facts += store.partition_rows(warehouse, "fact_candidates", batch)

@@ -193,7 +193,7 @@ def materialise(raw: Path, warehouse: Path, *, full: bool = False,
             if not result.success:
                 break
         processed += [b.name for b in plan.todo if b.name not in processed]
-        if not success or not plan.todo:  # nothing was read: nothing new can depend on it
+        if not success or not _later_batches_kept(plan):
             break
         plan = plan_batches(raw, warehouse)
         if not plan.todo:
@@ -203,6 +203,16 @@ def materialise(raw: Path, warehouse: Path, *, full: bool = False,
                            f"{', '.join(b.name for b in plan.todo)}")
     return MaterialiseResult(success, failures, list(checks.values()), processed=sorted(processed),
                              batches=plan.names, removed=removed, runs=run_ids)
+
+
+def _later_batches_kept(plan) -> bool:
+    """Whether a batch left alone sorts after one just processed: only such a batch can have read a copy of an
+    input that has since changed (the first copy, in name order, wins), and needs another look. An archive that
+    grows by new folders at its end never does, nor does a plan with nothing to process."""
+    if not plan.todo:
+        return False
+    first_processed = min(b.name for b in plan.todo)
+    return any(not b.reason and b.name > first_processed for b in plan.batches)
 
 
 def _execute_build(defs, instance, keys: list[str] | None, *, downstream: bool):

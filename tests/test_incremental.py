@@ -294,3 +294,37 @@ def test_any_folder_name_is_a_partition_key_and_back():
         assert batch_of_key(key) == batch
         assert "..." not in key and not any(ord(c) < 32 for c in key)
     assert partition_key("2025-06") == "2025-06"  # a plain name is its own key
+
+
+def test_a_batch_left_alone_whose_copy_stops_being_one_is_read_again_in_a_further_pass(tmp_path, capsys,
+                                                                                     monkeypatch):
+    """2025-08 holds a copy of a 2025-07 article, so it was read as a duplicate. When the original is edited,
+    only 2025-07 is planned; once it is processed the copy in 2025-08 is the first of its bytes, and the build
+    must look again (a further pass) to read it as an article, as a full rebuild would."""
+    raw, warehouse = sample_raw(tmp_path, "2025-06", "2025-07"), tmp_path / "warehouse"
+    (raw / "2025-08").mkdir()
+    shutil.copyfile(raw / "2025-07" / "bradford-ccgs-joint-qipp.txt", raw / "2025-08" / "bradford-again.txt")
+    build(raw, warehouse, capsys)
+    rejected = store.read_table(warehouse, "rejected_inputs")
+    assert rejected.filter(pl.col("source_path") == "2025-08/bradford-again.txt")["reason"].to_list() == ["duplicate"]
+
+    article = raw / "2025-07" / "bradford-ccgs-joint-qipp.txt"
+    article.write_text(article.read_text(encoding="utf-8").replace("Bradford", "Bradfordshire"), encoding="utf-8")
+    out = build(raw, warehouse, capsys)
+    assert "batches processed: 2 of 3 (2025-07, 2025-08)" in out
+    assert "2025-08/bradford-again.txt" in store.read_table(warehouse, "articles")["source_path"].to_list()
+    assert_same_warehouse(warehouse, clean_build(raw, tmp_path, capsys, monkeypatch))
+
+
+def test_a_new_batch_at_the_end_is_planned_once(tmp_path, capsys, monkeypatch):
+    """An archive growing by a folder at its end: nothing left alone sorts after it, so no further plan."""
+    from pipeline import batches
+
+    raw, warehouse = sample_raw(tmp_path, "2025-06"), tmp_path / "warehouse"
+    build(raw, warehouse, capsys)
+    sample_raw(tmp_path, "2025-07")
+    plans = []
+    real = batches.plan_batches
+    monkeypatch.setattr(batches, "plan_batches", lambda *a, **k: plans.append(1) or real(*a, **k))
+    assert "batches processed: 1 of 2 (2025-07)" in build(raw, warehouse, capsys)
+    assert len(plans) == 1

@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
-__all__ = ["WORKERS_ENV", "MIN_PARALLEL_ITEMS", "worker_count", "use_workers", "ordered_map", "chunks"]
+__all__ = ["WORKERS_ENV", "MIN_PARALLEL_ITEMS", "worker_count", "use_workers", "ordered_map", "chunks",
+           "pieces_per_job", "shutdown"]
 
 WORKERS_ENV = "NHS_LEDGER_WORKERS"
 # Below this many articles (or input files) a job runs in this process: see the module docstring.
@@ -51,6 +52,12 @@ def worker_count() -> int:
 def use_workers(items: int) -> bool:
     """Whether a job of `items` articles or files is worth worker processes."""
     return worker_count() > 1 and items >= MIN_PARALLEL_ITEMS
+
+
+def pieces_per_job(jobs: int, parallel: bool) -> int:
+    """Into how many pieces to cut each of `jobs` batches: with fewer batches than workers, enough for every
+    worker to have some; otherwise whole batches (fewer, larger pieces cost less to hand out)."""
+    return -(-worker_count() // jobs) if parallel and jobs else 1
 
 
 def chunks(count: int, pieces: int) -> list[tuple[int, int]]:

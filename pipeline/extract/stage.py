@@ -61,8 +61,7 @@ def extract_partitions(warehouse: Path, batches: list[str], *, full: bool = Fals
     sizes = {b: store.partition_rows(warehouse, "articles", b) for b in todo}
     total, done = sum(sizes.values()), 0
     parallel = parallel_work.use_workers(total)
-    # With fewer batches than workers, each batch is cut into pieces so that every worker has some.
-    pieces = -(-parallel_work.worker_count() // len(todo)) if parallel and todo else 1
+    pieces = parallel_work.pieces_per_job(len(todo), parallel)
     units = [_ExtractUnit(str(store.partition_dir(warehouse, "articles", b) / store.PART_FILE), b, todo[b],
                           start, stop)
              for b in todo for start, stop in parallel_work.chunks(sizes[b], pieces)]
@@ -105,19 +104,17 @@ def _extract_unit(unit: _ExtractUnit) -> tuple[pl.DataFrame, ...]:
     return extract_batch(articles, unit.run_id)
 
 
-def extract_batch(articles: pl.DataFrame, run_id: str, on_progress=None) -> tuple[pl.DataFrame, ...]:
+def extract_batch(articles: pl.DataFrame, run_id: str) -> tuple[pl.DataFrame, ...]:
     """(mention_candidates, fact_candidates, fact_evidence) rows of one batch of articles."""
     mention_rows: list[dict] = []
     fact_rows: list[dict] = []
     evidence_rows: list[dict] = []
     lineage = {"extractor_version": EXTRACTOR_VERSION, "run_id": run_id}
-    for done, article in enumerate(articles.iter_rows(named=True), start=1):
+    for article in articles.iter_rows(named=True):
         extraction = extract_article(article["article_id"], article["body_text"], article["published_on"])
         batch = {"batch": article["batch"]}
         mention_rows += [row | lineage | batch for row in extraction.mentions]
         fact_rows += [row | lineage | batch for row in extraction.facts]
         evidence_rows += [row | batch for row in extraction.statements]
-        if on_progress is not None and (done % 50 == 0 or done == articles.height):
-            on_progress(done)
     return tuple(pl.DataFrame(rows, schema=polars_schema(REGISTRY[table]))
                  for table, rows in zip(OUTPUTS, (mention_rows, fact_rows, evidence_rows)))

@@ -73,7 +73,7 @@ def ingest_batches(raw_dir: Path, warehouse: Path, names: list[str], *, full: bo
     # meanwhile is read here, in this process), so their files can be read ahead by the workers.
     ahead = [b for b in todo if _needs_reading(_status(warehouse, b, by_batch[b], full)[0])]
     parallel = parallel_work.use_workers(sum(len(by_batch[b]) for b in ahead))
-    pieces = -(-parallel_work.worker_count() // len(ahead)) if parallel and ahead else 1
+    pieces = parallel_work.pieces_per_job(len(ahead), parallel)
     units = [(b, tuple(by_batch[b][start:stop])) for b in ahead
              for start, stop in parallel_work.chunks(len(by_batch[b]), pieces)]
     reads = parallel_work.ordered_map(_read_files, [files for _, files in units], parallel=parallel)

@@ -55,6 +55,8 @@ class _Patterns:
                            for r in read_rows("references.csv")]
         self.collectives = [(re.compile(r["pattern"]), r["org_type"], r["name_from"], r["rule_id"])
                             for r in read_rows("collectives.csv")]
+        # The kind of body a collective's plural noun names ("acute trusts" are trusts); mixed ones are groups.
+        self.kind_of_noun = {r["noun"].lower(): r["org_type"] for r in read_rows("collective_kinds.csv")}
         regexes = [r[0] for r in self.references] + [c[0] for c in self.collectives]
         # Gate indexes: references first, then collectives.
         self.gate = LiteralGate(regexes)
@@ -255,6 +257,8 @@ def _collective_body(match: re.Match, org_type: str, name_from: str, mentions: l
         name = re.sub(r"^(?:[Aa]ll |[Ee]very |[Tt]he )", "", match.group(0).strip())
     if not name or name.lower() in {"the", "england"}:
         return None
+    if org_type == "group" and "noun" in match.re.groupindex and match.group("noun"):
+        org_type = _patterns().kind_of_noun.get(match.group("noun").lower(), org_type)
     return Body(org_key(org_type, name), name, org_type, "aggregate")
 
 

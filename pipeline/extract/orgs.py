@@ -188,6 +188,10 @@ def _suffix_atoms(suffix: _Suffix) -> list[str]:
 
 
 _SUFFIX_ALT = _trie_regex(_suffix_atoms(s) for s in _SUFFIXES)
+# A type word followed by one of these is inside a longer name ("Care Trust Plus", "NHS Trust Development
+# Authority"), so the name does not end there.
+_NAME_GOES_ON = "(?!{sp}(?:{words}){end})".format(
+    sp=_SP, words="|".join(re.escape(r["value"]) for r in _values("name_continues")), end=_WORD_END)
 
 
 # ---------------------------------------------------------------- known bodies and aliases
@@ -330,7 +334,7 @@ _DESCRIPTORS = frozenset(r["value"] for r in _values("descriptor"))
 _MASTER = re.compile(
     rf"[A-Z](?<![\w’'\-].)(?:"
     # Place name closed by a type word: "Salford CCG", "Kent County Council".
-    rf"(?P<sfx>{_CHUNK_REST}{_SP}(?:{_SUFFIX_ALT}){_WORD_END})"
+    rf"(?P<sfx>{_CHUNK_REST}{_SP}(?:{_SUFFIX_ALT}){_WORD_END}{_NAME_GOES_ON})"
     # Type word first: "London Borough of Barnet".
     rf"|(?P<pre>(?:{_after_first(_atoms(r['value'], r['case']) for r in _values('prefix'))})"
     rf"{_SP}{_PART}(?:{_AND}{_PART}){{0,2}})"
@@ -340,8 +344,16 @@ _MASTER = re.compile(
     rf"|(?P<known>(?:{_known_alternation()}){_WORD_END})"
     r")"
 )
+# The branches after the place-first ones, tried at the same position when a place-first run names nothing:
+# "NHS Trust Development Authority" reads as "NHS" + "Trust" before it reads as a known body.
+_NOT_PLACE_FIRST = re.compile(
+    rf"[A-Z](?<![\w’'\-].)(?:"
+    rf"(?P<nhs>(?<=N)HS{_SP}{_NHS_WORD}(?:(?:{_INNER}|{_AND}){_NHS_WORD}){{0,7}})"
+    rf"|(?P<known>(?:{_known_alternation()}){_WORD_END})"
+    r")"
+)
 # A name never runs across a line break (spaces in names are `_SP`): readers of one line at a time rely on it.
-NAMES_STAY_ON_ONE_LINE = confined_to_line(_MASTER)
+NAMES_STAY_ON_ONE_LINE = confined_to_line(_MASTER) and confined_to_line(_NOT_PLACE_FIRST)
 _SUFFIX_AT_END = re.compile(rf"{_WORD_START}(?:{_SUFFIX_ALT})$")
 _AND_OR_COMMA = rf"(?:{_COMMA}|{_AND})(?:the{_SP})?"
 _SEPARATOR = re.compile(_AND_OR_COMMA)
@@ -578,8 +590,43 @@ _PARSERS = {"sfx": _parse_suffixed, "pre": _parse_prefixed, "nhs": _parse_nhs, "
 _START, _END, _TYPE, _NAME, _RULE, _KEY = range(6)
 
 
+# Tables and headings print names in capitals ("NORTH BRISTOL NHS TRUST"). A run of such words is read in
+# title case (a copy of the same length, so every span still points into the text); acronyms stay.
+_CAPITALS_GATE = re.compile(r"[A-Z]{4}")
+_CAPITALS_RUN = re.compile(r"\b[A-Z][A-Z’'&-]+(?:[ ,]+[A-Z][A-Z’'&-]*)+\b")
+_CAPITALS_WORD = re.compile(r"[A-Z][A-Z’'-]*")
+_LOWER_IN_NAMES = frozenset({"AND", "OF", "THE", "ON", "UPON", "IN"})
+_ACRONYMS = frozenset({"NHS", "CCG", "CCGS", "ICB", "ICBS", "ICS", "PCT", "PCTS", "SHA", "FT", "STP", "UK", "LMC",
+                       "BMA", "GP", "GPS", "UCLH", "NUH"})
+
+
+def _title_word(m: re.Match[str]) -> str:
+    word = m.group()
+    if word in _ACRONYMS or len(word) < 2:
+        return word
+    if word in _LOWER_IN_NAMES and m.start() > 0:
+        recased = word.lower()
+    else:
+        recased = word[0] + word[1:].lower()
+    return recased if len(recased) == len(word) else word
+
+
+def _title_case_run(m: re.Match[str]) -> str:
+    run = m.group()
+    if sum(1 for w in _CAPITALS_WORD.findall(run) if w not in _ACRONYMS and len(w) > 2) < 1:
+        return run
+    return _CAPITALS_WORD.sub(_title_word, run)
+
+
+def _readable_capitals(text: str) -> str:
+    if not _CAPITALS_GATE.search(text):
+        return text
+    return _CAPITALS_RUN.sub(_title_case_run, text)
+
+
 def find_org_mentions(text: str, published_on: datetime.date | None = None) -> list[OrgMention]:
     """Every named public body in `text`, sorted by start and non-overlapping."""
+    original, text = text, _readable_capitals(text)
     raws: list[list] = []
     search, pos = _MASTER.search, 0
     while (m := search(text, pos)) is not None:
@@ -588,13 +635,17 @@ def find_org_mentions(text: str, published_on: datetime.date | None = None) -> l
             pos = m.end()
             continue
         pieces = _PARSERS[kind](m.group())
+        if not pieces and kind in _PLACE_FIRST and (other := _NOT_PLACE_FIRST.match(text, at)) is not None:
+            m, kind = other, other.lastgroup
+            pieces = _PARSERS[kind](m.group())
         for s, e, t, n, r in pieces:
             raws.append([at + s, at + e, t, n, r, ""])
         # A run that names nothing ("Yesterday NHS Trust", read as a trust
         # called "Yesterday") may hide a name that starts inside it ("NHS
         # Trust Development Authority"): look again from its next word. Runs
         # are bounded, so this stays linear.
-        pos = m.end() if pieces else at + 1
+        # A run whose bodies end before it does ("Monitor and the NHS Trust ...") is read on from the last one.
+        pos = at + max(e for _, e, _, _, _ in pieces) if pieces else at + 1
     if not raws:
         return []
     if isinstance(published_on, datetime.datetime):  # a datetime does not compare with a date
@@ -609,7 +660,7 @@ def find_org_mentions(text: str, published_on: datetime.date | None = None) -> l
         if len(r[_NAME]) > len(fullest.get(r[_KEY], "")):
             fullest[r[_KEY]] = r[_NAME]
     return [
-        OrgMention(start, end, text[start:end], fullest[key], org_type, key, rule_id)
+        OrgMention(start, end, original[start:end], fullest[key], org_type, key, rule_id)
         for start, end, org_type, _name, rule_id, key in raws
     ]
 

@@ -84,6 +84,9 @@ def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[F
         return None
     header = _table_header(ctx, sentence_no) if sentence.kind == "row" else None
     cue, measure_hint = _fact_cue(ctx.text, money, (sentence.start, sentence.end), header)
+    labelled = _labelled_by(ctx, money, sentence) if header is None else None
+    if labelled is not None and (cue is None or cue.rule.kind == "negative"):
+        cue = _list_cue(ctx, sentence, labelled) or cue
     intro = _list_intro(ctx, sentence_no) if cue is None and sentence.kind == "item" else None
     if intro is not None:
         cue = _intro_cue(ctx.text, intro)
@@ -103,7 +106,7 @@ def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[F
         rule_id = cue.rule.rule_id
         if rule_id == "deficit.shortfall" and _near_savings_words(ctx.text, cue):
             table, rule_id, measure_hint = "savings", "saving.shortfall", "shortfall"
-    body = _body_for(ctx, money, sentence_no, drafts, header)
+    body = labelled.body if labelled is not None else _body_for(ctx, money, sentence_no, drafts, header)
     if body is None:
         return None
     if intro is not None:
@@ -128,6 +131,40 @@ def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[F
     if draft.fy_start is None and draft.fy_end is None and draft.horizon_years is None:
         draft = _carry_period(ctx, draft, drafts, money, sentence)
     return draft
+
+
+# "NHS Peterborough (£12.8m)", "Wye Valley Trust – £28.5m", "NHS Cumbria: £9.1m": a figure printed right
+# after a name, in brackets or after a dash or colon, is that body's.
+_LABEL_GAP = re.compile(r"\s*(?:\(|[–—:-]|,)\s*(?:an?\s+|about\s+|around\s+|almost\s+|nearly\s+|over\s+)?$")
+
+
+def _labelled_by(ctx: ArticleContext, money: Money, sentence: Sentence) -> Candidate | None:
+    before = [c for c in ctx.candidates_in(max(sentence.start, money.start - 160), money.start, pronouns=False)
+              if c.kind == "named" and c.body.org_type != "professional"]
+    if not before:
+        return None
+    last = before[-1]
+    gap = ctx.text[last.end:money.start]
+    if len(gap) > 16 or not _LABEL_GAP.match(gap):
+        return None
+    if gap.strip().startswith(",") and not _labelled_list_around(ctx, last, sentence):
+        return None
+    return last
+
+
+def _labelled_list_around(ctx: ArticleContext, candidate: Candidate, sentence: Sentence) -> bool:
+    """'..., NHS Surrey, £16.7m': a comma labels a figure only inside a list of such labelled figures."""
+    line = ctx.text[sentence.start:sentence.end]
+    return len(re.findall(r"\((?:£|\d)", line)) >= 2
+
+
+def _list_cue(ctx: ArticleContext, sentence: Sentence, labelled: Candidate) -> CueHit | None:
+    """The cue that introduces a list of labelled figures: the last one before the list's first label in
+    the sentence ("the five PCTs which carried over legacy debts ... are NHS Cambridgeshire (£17m), ...")."""
+    in_sentence = [c for c in ctx.candidates_in(sentence.start, labelled.start + 1, pronouns=False) if c.kind == "named"]
+    first = in_sentence[0].start if in_sentence else labelled.start
+    hits = [h for h in fact_cues().find(ctx.text, sentence.start, first) if h.rule.kind in ("saving", "deficit")]
+    return hits[-1] if hits else None
 
 
 def _like_the_fact_before(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[FactDraft],

@@ -114,9 +114,10 @@ def _same_fact(a: FactDraft, b: FactDraft) -> bool:
             and b.money.amount_gbp is not None and a.money.start != b.money.start:
         # A headline restates a figure of the body, often with a looser name ("Derbyshire CCG warns of £77m").
         return _rounds_to(a.money, b.money)
-    if a.body.key != b.body.key:
+    if a.body.key != b.body.key and not _same_collective(a.body, b.body):
         return False
-    if a.measure != b.measure and not (a.measure_defaulted or b.measure_defaulted):
+    if a.measure != b.measure and not (a.measure_defaulted or b.measure_defaulted) \
+            and not _same_precise_figure(a.money, b.money):
         return False
     if a.is_component != b.is_component:
         return False
@@ -127,6 +128,22 @@ def _same_fact(a: FactDraft, b: FactDraft) -> bool:
     if a.money.start == b.money.start:
         return False
     return _rounds_to(a.money, b.money)
+
+
+def _same_collective(a, b) -> bool:
+    """'23 trusts ... 17 are predicting a combined deficit of £409.6m' and 'Seventeen trusts ... £409.6m':
+    collectives of one kind of body in one article are one owner, as the scoring guidelines read them."""
+    return a.scope == b.scope == "aggregate" and a.org_type == b.org_type
+
+
+_PRECISE = re.compile(r"\d[.,]\d|\d{3}")
+
+
+def _same_precise_figure(a: Money, b: Money) -> bool:
+    """The same precise figure (£48.6m, £409.6m) stated twice of one body is one fact, whatever measure
+    words its two sentences use; a round figure (£5m) may well be two."""
+    return (a.amount_gbp is not None and a.amount_gbp == b.amount_gbp
+            and bool(_PRECISE.search(a.text)) and bool(_PRECISE.search(b.text)))
 
 
 def _rounds_to(a: Money, b: Money) -> bool:

@@ -372,6 +372,11 @@ def _body_for(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[
         row = [c for c in in_sentence if c.kind == "named"]
         return row[0].body if row else None
     lo, hi = _clause(ctx.text, sentence, money)
+    # A national body or regulator acting on a figure ("a plan approved by NHS England", "an agreement with
+    # NHS England", "NHS England said ...") is its counterparty or its source, never its owner.
+    in_sentence = [c for c in in_sentence
+                   if not (c.body.org_type == "national" and c.kind == "named"
+                           and (_is_counterparty(ctx.text, c) or _is_source(ctx.text, c)))]
     before_in_clause = [c for c in in_sentence if lo <= c.start and c.end <= money.start]
     after_in_clause = [c for c in in_sentence if money.end <= c.start and c.end <= hi
                        and not _is_counterparty(ctx.text, c)]
@@ -485,7 +490,9 @@ def _topic(ctx: ArticleContext, sentence_no: int, drafts: list[FactDraft]) -> Bo
     previous = ctx.sentences[sentence_no - 1]
     named = [c for c in ctx.candidates_in(previous.start, previous.end, pronouns=False)
              if c.kind in ("named", "reference")]
-    return named[0].body if named else None
+    # The passage is about the body reported on, not the regulator reporting it.
+    local = [c for c in named if c.body.org_type != "national"]
+    return (local or named)[0].body if named else None
 
 
 # ---- plans and their components ----

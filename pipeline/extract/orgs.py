@@ -28,6 +28,7 @@ candidate's text, which repeats across articles.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime
 import re
@@ -597,7 +598,7 @@ _CAPITALS_RUN = re.compile(r"\b[A-Z][A-Z’'&-]+(?:[ ,]+[A-Z][A-Z’'&-]*)+\b")
 _CAPITALS_WORD = re.compile(r"[A-Z][A-Z’'-]*")
 _LOWER_IN_NAMES = frozenset({"AND", "OF", "THE", "ON", "UPON", "IN"})
 _ACRONYMS = frozenset({"NHS", "CCG", "CCGS", "ICB", "ICBS", "ICS", "PCT", "PCTS", "SHA", "FT", "STP", "UK", "LMC",
-                       "BMA", "GP", "GPS", "UCLH", "NUH"})
+                       "BMA", "GP", "GPS"})
 
 
 def _title_word(m: re.Match[str]) -> str:
@@ -655,6 +656,7 @@ def find_org_mentions(text: str, published_on: datetime.date | None = None) -> l
     for r in raws:
         r[_KEY] = org_key(r[_TYPE], r[_NAME])
     _merge_forms(raws)
+    raws = _with_defined_abbreviations(raws, text)
     fullest: dict[str, str] = {}
     for r in raws:
         if len(r[_NAME]) > len(fullest.get(r[_KEY], "")):
@@ -666,6 +668,35 @@ def find_org_mentions(text: str, published_on: datetime.date | None = None) -> l
 
 
 _PLACE_FIRST = frozenset({"sfx", "pre"})
+# "Nottingham University Hospitals (NUH) Trust", "Barking, Havering and Redbridge (BHR) CCGs": an
+# abbreviation in brackets inside or right after a name stands for that body wherever the article uses it.
+# Type words in brackets ("Warrington (PCT)") are no abbreviation of a body.
+_SUFFIX_WORDS = frozenset(s.phrase for s in _SUFFIXES) | _ACRONYMS
+_ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z&]{1,7})\)")
+
+
+def _with_defined_abbreviations(raws: list[list], text: str) -> list[list]:
+    defined: dict[str, list] = {}
+    for r in raws:
+        window = text[r[_START]:min(len(text), r[_END] + 12)]
+        for m in _ABBREVIATION.finditer(window):
+            if r[_START] + m.start() >= r[_END] and text[r[_END]:r[_START] + m.start()].strip():
+                continue  # not right after the name
+            abbreviation = m.group(1)
+            if sum(ch.isupper() for ch in abbreviation) >= 2 and abbreviation not in _SUFFIX_WORDS:
+                defined.setdefault(abbreviation, r)
+    if not defined:
+        return raws
+    taken = sorted((r[_START], r[_END]) for r in raws)
+    added = []
+    pattern = re.compile(r"(?<![\w(])(?:" + "|".join(map(re.escape, defined)) + r")(?![\w)])")
+    for m in pattern.finditer(text):
+        i = bisect.bisect_right(taken, (m.start(), len(text))) - 1
+        if i >= 0 and taken[i][1] > m.start():
+            continue  # inside a name already found
+        body = defined[m.group()]
+        added.append([m.start(), m.end(), body[_TYPE], body[_NAME], "org.defined_abbreviation", body[_KEY]])
+    return sorted(raws + added, key=lambda r: (r[_START], r[_END])) if added else raws
 
 
 def _described(text: str, start: int) -> bool:

@@ -22,7 +22,7 @@ from pipeline.extract.amounts import Money, find_money
 from pipeline.extract.bodies import CandidateIndex
 from pipeline.extract.facts import ArticleContext, FactDraft, classify
 from pipeline.extract.orgs import find_org_mentions
-from pipeline.extract.periods import find_periods
+from pipeline.extract.periods import dated_by, find_periods
 from pipeline.extract.sentences import sentence_index, split_sentences
 
 # Bump on any change that alters what the extractor outputs; recorded on every row.
@@ -51,7 +51,7 @@ def extract_article(article_id: str, text: str, published_on: dt.date | None = N
     if not money:
         return result
     sentences = split_sentences(text)
-    ctx = ArticleContext(text, sentences, CandidateIndex(text, mentions), find_periods(text))
+    ctx = ArticleContext(text, sentences, CandidateIndex(text, mentions), dated_by(find_periods(text), published_on))
     drafts: list[FactDraft] = []
     for figure in money:
         sentence_no = sentence_index(sentences, figure.start)

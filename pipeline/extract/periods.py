@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Period", "find_periods", "fy_label", "parse_fy"]
+__all__ = ["Period", "dated_by", "find_periods", "fy_label", "parse_fy"]
 
 FIRST_PLAUSIBLE_YEAR = 1990
 LAST_PLAUSIBLE_YEAR = 2049
@@ -34,8 +34,11 @@ class Period:
     fy_start: str | None  # UK financial year "YYYY/YY"
     fy_end: str | None
     horizon_years: int | None
-    # "in", "by", "year_end", "between", "horizon", "this_year" or "calendar"
+    # "in", "by", "year_end", "between", "horizon", "this_year", "relative_year" or "calendar"
     kind: str
+    # For "this_year" and "relative_year": the financial year counted from the article's own date
+    # (0 "this year", -1 "last year", +1 "next year"); resolved by `dated_by` once the date is known.
+    year_offset: int | None = None
 
 
 def fy_label(start_year: int) -> str:
@@ -197,6 +200,20 @@ _THIS_YEAR_BEFORE_REVERSED = re.compile(
     rf"(?i)(?:{_SP}{{1,3}}(?:(?:laicnanif|lacsif){_SP}{{1,3}})?"
     rf"(?:{_reversed_alternation(('this', 'the current', 'current'))})|[{_DASH}]ni)(?!\w)"
 )
+# "last year", "the previous financial year", "next year", "the year ahead" and year-end positions: a
+# financial year counted from the article's date. ("the last year" is twelve months, not a year.)
+_RELATIVE_YEAR_LEADS: dict[str, int] = {
+    **dict.fromkeys(("last", "last financial", "previous", "the previous", "the previous financial",
+                     "the preceding", "the prior", "prior"), -1),
+    **dict.fromkeys(("next", "next financial", "the next financial", "the coming financial",
+                     "the following financial"), 1),
+    **dict.fromkeys(("the end of the", "the end of the financial", "end of the financial",
+                     "by the end of the", "by the end of the financial", "at the end of the financial",
+                     "at the end of the"), 0),
+}
+_RELATIVE_YEAR_BEFORE_REVERSED = re.compile(
+    rf"(?i){_SP}{{1,3}}(?P<lead>{_reversed_alternation(tuple(_RELATIVE_YEAR_LEADS))})(?!\w)"
+)
 _PREFIX_REACH = 45
 
 
@@ -342,7 +359,16 @@ def _year_word_period(text: str, m: re.Match[str]) -> Period | None:
         lead = _HORIZON_BEFORE_YEARS_REVERSED.match(before)
     elif (this_year := _THIS_YEAR_BEFORE_REVERSED.match(before)) is not None:
         phrase_start = start - this_year.end()
-        return Period(phrase_start, end, text[phrase_start:end], None, None, None, "this_year")
+        return Period(phrase_start, end, text[phrase_start:end], None, None, None, "this_year", 0)
+    elif (relative := _RELATIVE_YEAR_BEFORE_REVERSED.match(before)) is not None \
+            and not _NOT_A_HORIZON_AFTER.match(text, end):
+        phrase_start = start - relative.end()
+        lead = " ".join(relative.group("lead")[::-1].lower().split())
+        offset = _RELATIVE_YEAR_LEADS[lead]
+        if lead.startswith("last") and re.search(r"(?i)\b(?:the|in|over|during)\s+$", text[max(0, phrase_start - 8):phrase_start]):
+            return None  # "in the last year": the past twelve months, not a financial year
+        kind = "year_end" if offset == 0 else "relative_year"
+        return Period(phrase_start, end, text[phrase_start:end], None, None, None, kind, offset)
     else:
         lead = _HORIZON_BEFORE_YEAR_REVERSED.match(before)
     if lead is None or _NOT_A_HORIZON_AFTER.match(text, end):
@@ -360,3 +386,25 @@ def _without_overlaps(periods: list[Period]) -> list[Period]:
             continue
         kept.append(period)
     return kept
+
+
+def financial_year_of(day) -> int:
+    """The start year of the UK financial year (April to March) holding a date."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def dated_by(periods: list[Period], published_on) -> list[Period]:
+    """Periods with "this year", "last year", "next year" and year-end positions resolved against the
+    article's date (GUIDELINES.md: "this year" is filled only when a dateline fixes the year)."""
+    if published_on is None or not any(p.year_offset is not None for p in periods):
+        return periods
+    base = financial_year_of(published_on)
+    resolved = []
+    for p in periods:
+        if p.year_offset is None:
+            resolved.append(p)
+            continue
+        label = fy_label(base + p.year_offset)
+        kind = "year_end" if p.kind == "year_end" else "in"
+        resolved.append(Period(p.start, p.end, p.text, label, label, None, kind, p.year_offset))
+    return resolved

@@ -16,6 +16,10 @@ EXIT_USAGE = 2
 EXIT_FAILED = 1
 
 
+# `--sets` without a folder: not a string, so argparse leaves it alone; resolved when --sets is used.
+_DEFAULT_SHARED = object()
+
+
 class CliError(Exception):
     """A problem the user can fix, reported as one line."""
 
@@ -50,10 +54,18 @@ def _parser() -> argparse.ArgumentParser:
                        help="folder of ODS extracts for the organisation register (default: RAW/reference if present)")
     build.set_defaults(handler=_build)
 
-    evaluate = commands.add_parser("evaluate", help="score a warehouse against gold files (GUIDELINES.md format)")
-    evaluate.add_argument("--gold", action="append", required=True, type=Path,
-                          help="gold JSON Lines file; repeat for several")
-    evaluate.add_argument("--warehouse", default="warehouse", type=Path, help="warehouse folder (default: warehouse)")
+    evaluate = commands.add_parser(
+        "evaluate", help="score a warehouse against gold files (GUIDELINES.md format), or build and score the "
+                         "project's evaluation sets (--sets)")
+    evaluate.add_argument("--gold", action="append", type=Path, help="gold JSON Lines file; repeat for several")
+    evaluate.add_argument("--warehouse", type=Path, help="warehouse folder (default: warehouse)")
+    evaluate.add_argument("--sets", nargs="?", type=Path, const=_DEFAULT_SHARED, metavar="SHARED",
+                          help="build real/dev, real/check and the fictional devset of the shared folder "
+                               "(default: ../shared beside the project), each into its own scratch warehouse, "
+                               "and print their scores side by side, with the date and code version")
+    evaluate.add_argument("--scratch", type=Path,
+                          help="with --sets: keep the sets' warehouses in SCRATCH/<set>/warehouse "
+                               "(default: a temporary folder, removed afterwards)")
     evaluate.add_argument("--details", action="store_true", help="list every missed and spurious fact per article")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     evaluate.set_defaults(handler=_evaluate)
@@ -243,8 +255,38 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     from pipeline.evaluate import evaluate_warehouse, render_report
 
-    report = evaluate_warehouse(args.warehouse, args.gold)
+    if args.sets is not None:
+        return _evaluate_sets(args)
+    if not args.gold:
+        raise CliError("give --gold FILE (and --warehouse DIR) to score a warehouse, or --sets [SHARED] to build "
+                       "and score the evaluation sets")
+    if args.scratch is not None:
+        raise CliError("--scratch goes with --sets")
+    report = evaluate_warehouse(args.warehouse or Path("warehouse"), args.gold)
     print(json.dumps(report.to_dict(), indent=2) if args.json else render_report(report, details=args.details))
+    return 0
+
+
+def _evaluate_sets(args: argparse.Namespace) -> int:
+    """`evaluate --sets`: each set is built from its own articles, so it scores against its own gold only."""
+    import json
+
+    from pipeline.evaluate import render_report, render_sets_table, score_sets
+    from pipeline.release.scores import build_warehouse, default_shared_dir
+
+    if args.gold or args.warehouse is not None:
+        raise CliError("--sets builds its own warehouses from the sets' articles and gold; drop --gold and --warehouse")
+    shared = default_shared_dir() if args.sets is _DEFAULT_SHARED else args.sets
+    report = score_sets(shared, build_warehouse, scratch=args.scratch,
+                        progress=lambda message: print(f"nhs-ledger: {message}", file=sys.stderr, flush=True))
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+        return 0
+    print(render_sets_table(report), end="")
+    if args.details:
+        for scored in report.scored:
+            print(f"\n### {scored.set.label}\n")
+            print(render_report(scored.report, details=True), end="")
     return 0
 
 

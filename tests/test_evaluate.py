@@ -21,7 +21,7 @@ from pipeline.evaluate import (
     GoldFormatError,
     NoGoldArticlesError,
     WarehouseError,
-    _max_weight_assignment,
+    collective_kinds,
     evaluate_warehouse,
     format_gbp,
     gold_key_of_source_path,
@@ -30,6 +30,7 @@ from pipeline.evaluate import (
     normalise_org_name,
     render_report,
 )
+from pipeline.evaluate.matching import max_weight_assignment
 
 # ---------------------------------------------------------------- builders
 
@@ -199,6 +200,168 @@ def test_normaliser_cases(name, expected):
 def test_normaliser_keeps_different_bodies_apart():
     assert normalise_org_name("NHS Hull") != normalise_org_name("Hull City Council")
     assert normalise_org_name("Trusts in England") != normalise_org_name("NHS England")
+
+
+# ---------------------------------------------------------------- collectives
+
+
+@pytest.mark.parametrize("name, expected", [
+    # A collective's leading count or determiner is set aside, as are a leading "the" and "NHS".
+    ("22 trusts", "trusts"), ("the 34 PCTs", "pcts"), ("all PCTs", "pcts"), ("NHS trusts", "trusts"),
+    ("all NHS trusts", "trusts"), ("Thirty CCGs", "ccgs"), ("31 out of 42 ICSs", "icss"),
+    ("a quarter of trusts", "trusts"), ("almost 200 clinical commissioning groups", "clinical commissioning groups"),
+    ("150 trusts that overspent", "trusts that overspent"), ("the eight London PCTs", "london pcts"),
+    # A body's own name is not a count of anything: its leading words stay.
+    ("5 Boroughs Partnership NHS Foundation Trust", "5 boroughs partnership"),
+    ("Five Boroughs Partnership NHS Foundation Trust", "five boroughs partnership"),
+    ("All Saints Practice", "all saints practice"),
+])
+def test_normaliser_sets_aside_a_collectives_count_or_determiner(name, expected):
+    assert normalise_org_name(name) == expected
+
+
+@pytest.mark.parametrize("name, kinds", [
+    ("150 trusts that overspent", {"trusts"}), ("the trust sector", {"trusts"}), ("providers", {"trusts"}),
+    ("NHS trusts", {"trusts"}), ("the acute non-foundation trust sector", {"trusts"}),
+    ("NHS trusts and foundation trusts", {"trusts"}), ("England's acute trusts", {"trusts"}),
+    ("95 CCGs", {"CCGs"}), ("CCGs in the North West", {"CCGs"}),
+    ("almost 200 clinical commissioning groups", {"CCGs"}),
+    ("the 34 PCTs", {"PCTs"}), ("primary care trusts in the region", {"PCTs"}),  # not trusts
+    ("42 ICBs", {"ICBs"}), ("31 out of 42 ICSs", {"ICBs"}), ("integrated care boards", {"ICBs"}),
+    ("SHAs", {"SHAs"}), ("the strategic health authorities", {"SHAs"}),
+    ("PCTs and SHAs", {"PCTs", "SHAs"}),
+    # One body's name, or a collective of no kind in the guidelines' list, has no kind.
+    ("NHS Salford CCG", set()), ("Salford Royal NHS Foundation Trust", set()), ("East Midlands SHA", set()),
+    ("NHS Trust Development Authority", set()), ("NHS", set()), ("NHS organisations", set()),
+    ("north-east London", set()), ("", set()), (None, set()),
+])
+def test_collective_kinds(name, kinds):
+    assert collective_kinds(name) == frozenset(kinds)
+
+
+def aggregate_fact(table: str, collective: str, amount: float, **kwargs) -> dict:
+    return gold_fact(table, orgs=(collective,), amount=amount, scope="aggregate", org_type="group", **kwargs)
+
+
+@pytest.mark.parametrize("gold_collective, predicted_collective", [
+    ("trusts", "150 trusts that overspent"), ("trusts", "the trust sector"), ("trusts", "providers"),
+    ("150 trusts that overspent", "NHS trusts"), ("acute trusts", "22 trusts"),
+    ("CCGs", "95 CCGs"), ("London CCGs", "clinical commissioning groups in England"),
+    ("PCTs", "the 34 PCTs"), ("33 primary care trusts", "all PCTs"),
+    ("31 out of 42 ICSs", "ICBs"), ("SHAs", "the ten strategic health authorities"),
+    ("PCTs and SHAs", "SHAs and PCTs"),
+])
+def test_an_aggregate_facts_collective_matches_any_collective_of_the_same_kind(
+        tmp_path, gold_collective, predicted_collective):
+    builder = WarehouseBuilder()
+    article_id = builder.article("a.txt")
+    builder.deficit(article_id, builder.org(predicted_collective, "group"), 230_000_000, scope="aggregate")
+    report = evaluate(tmp_path, builder, gold_article("a.txt", [], [
+        aggregate_fact("deficits", gold_collective, 230_000_000)]))
+    assert (report.overall.tp, report.overall.fp, report.overall.fn) == (1, 0, 0)
+
+
+@pytest.mark.parametrize("gold_collective, predicted", [
+    ("trusts", ("22 CCGs", "group")),  # another kind
+    ("PCTs", ("PCTs and SHAs", "group")),  # a mixed collective is not of one kind
+    ("PCTs and SHAs", ("the 34 PCTs", "group")),
+    ("primary care trusts", ("NHS trusts", "group")),  # PCTs are not trusts
+    ("trusts", ("Salford Royal NHS Foundation Trust", "trust")),  # one body is no collective
+    ("CCGs", ("NHS Salford CCG", "CCG")),
+    ("NHS organisations", ("NHS bodies", "group")),  # a collective of no listed kind matches by name only
+])
+def test_a_collective_does_not_match_another_kind_or_a_single_body(tmp_path, gold_collective, predicted):
+    builder = WarehouseBuilder()
+    article_id = builder.article("a.txt")
+    builder.deficit(article_id, builder.org(*predicted), 230_000_000, scope="aggregate")
+    report = evaluate(tmp_path, builder, gold_article("a.txt", [], [
+        aggregate_fact("deficits", gold_collective, 230_000_000)]))
+    assert (report.overall.tp, report.overall.fp, report.overall.fn) == (0, 1, 1)
+
+
+def test_only_an_aggregate_fact_matches_by_kind(tmp_path):
+    # Of the same kind but named apart, the collectives match only where the gold fact is an aggregate one.
+    builder = WarehouseBuilder()
+    article_id = builder.article("a.txt")
+    builder.saving(article_id, builder.org("trusts in Kent", "group"), 5_000_000)
+    fact = gold_fact(orgs=("NHS trusts in Essex",), amount=5_000_000, org_type="group")
+    assert evaluate(tmp_path / "org", builder, gold_article("a.txt", [], [{**fact, "scope": "org"}])).overall.tp == 0
+    assert evaluate(tmp_path / "aggregate", builder,
+                    gold_article("a.txt", [], [{**fact, "scope": "aggregate"}])).overall.tp == 1
+
+
+def test_a_collectives_count_is_set_aside_when_names_are_compared(tmp_path):
+    # Compared by name (the gold fact is not an aggregate one), "all PCTs" is "the 34 PCTs".
+    builder = WarehouseBuilder()
+    article_id = builder.article("a.txt")
+    builder.saving(article_id, builder.org("all PCTs", "group"), 54_000_000)
+    report = evaluate(tmp_path, builder, gold_article("a.txt", [], [
+        gold_fact(orgs=("the 34 PCTs",), amount=54_000_000, org_type="group", scope="org")]))
+    assert report.overall.tp == 1
+
+
+def test_a_group_matches_by_its_own_name_its_members_or_its_collective_kind(tmp_path):
+    builder = WarehouseBuilder()
+    article_id = builder.article("a.txt")
+    dorset, devon = builder.org("NHS Dorset", "PCT"), builder.org("NHS Devon", "PCT")
+    builder.saving(article_id, builder.org("South West PCT partnership", "group", members=(dorset,)), 1_000_000)
+    builder.saving(article_id, builder.org("Peninsula alliance", "group", members=(devon,)), 2_000_000)
+    builder.saving(article_id, builder.org("PCTs in the South West", "group", members=(dorset, devon)), 3_000_000)
+    report = evaluate(tmp_path, builder, gold_article("a.txt", [], [
+        gold_fact(orgs=("South West PCT partnership",), amount=1_000_000, org_type="group"),  # the group's name
+        gold_fact(orgs=("NHS Devon",), amount=2_000_000, org_type="PCT"),  # a member's name
+        aggregate_fact("savings", "PCTs", 3_000_000),  # the group's name is a collective of PCTs
+    ]))
+    assert (report.overall.tp, report.overall.fp, report.overall.fn) == (3, 0, 0)
+
+
+# ---------------------------------------------------------------- aggregate recall
+
+
+def test_aggregate_recall_per_table_and_overall(tmp_path):
+    builder, article_id, salford = salford_warehouse()
+    ccgs = builder.org("95 CCGs", "group")
+    builder.saving(article_id, ccgs, 412_000_000, scope="aggregate")  # an aggregate fact, matched
+    builder.saving(article_id, salford, 35_000_000)  # an org fact, matched: not in aggregate recall
+    builder.deficit(article_id, builder.org("NHS", "national"), 2_000_000_000, scope="aggregate")
+    report = evaluate(tmp_path, builder, gold_article("a.txt", [SALFORD], [
+        aggregate_fact("savings", "CCGs", 412_000_000),
+        aggregate_fact("savings", "CCGs", 22_000_000),  # missed
+        gold_fact(amount=35_000_000),
+        {**gold_fact("deficits", orgs=("NHS",), amount=2_000_000_000, org_type="national"), "scope": "aggregate"},
+    ]))
+    savings, deficits, overall = report.tables["savings"], report.tables["deficits"], report.overall
+    assert (savings.aggregate_found, savings.aggregate_total, savings.aggregate_recall) == (1, 2, 0.5)
+    assert (deficits.aggregate_found, deficits.aggregate_total, deficits.aggregate_recall) == (1, 1, 1.0)
+    assert (overall.aggregate_found, overall.aggregate_total) == (2, 3)
+    assert overall.aggregate_recall == pytest.approx(2 / 3)
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["tables"]["savings"]["aggregate_recall"] == 0.5
+    assert data["overall"]["aggregate_recall"] == pytest.approx(2 / 3)
+    assert report.summary()["aggregate_recall"] == pytest.approx(2 / 3)
+    assert "aggregate recall: 0.667 (2/3 gold facts for a collective matched; savings 0.500, deficits 1.000)" \
+        in render_report(report)
+
+
+def test_aggregate_recall_is_undefined_without_aggregate_gold(tmp_path):
+    builder, article_id, salford = salford_warehouse()
+    builder.saving(article_id, salford, 35_000_000)
+    report = evaluate(tmp_path, builder, gold_article("a.txt", [SALFORD], [gold_fact(amount=35_000_000)]))
+    assert report.overall.aggregate_recall is None
+    assert "aggregate recall: n/a (0/0" in render_report(report)
+
+
+def test_summary_gives_the_headline_figures_overall(tmp_path):
+    builder, article_id, salford = salford_warehouse()
+    builder.saving(article_id, salford, 35_000_000, measure="potential")
+    builder.saving(article_id, salford, 9_000_000)
+    report = evaluate(tmp_path, builder, gold_article("a.txt", [SALFORD, gold_org("GPC", org_type="professional")], [
+        gold_fact(amount=35_000_000), gold_fact("deficits", amount=4_000_000)]))
+    summary = report.summary()
+    assert (summary["articles"], summary["gold_facts"], summary["predicted_facts"], summary["matched"]) == (1, 2, 2, 1)
+    assert (summary["precision"], summary["recall"], summary["f1"]) == (0.5, 0.5, 0.5)
+    assert (summary["measure_accuracy"], summary["period_accuracy"]) == (0.0, 1.0)
+    assert summary["org_recall"] == 0.5 and summary["duplicates"] == 0
 
 
 # ---------------------------------------------------------------- counts
@@ -450,7 +613,7 @@ def test_max_weight_assignment_agrees_with_brute_force():
     for _ in range(400):
         rows, columns = rng.randint(1, 5), rng.randint(1, 5)
         weights = [[rng.choice((0, 0, 5, 6, 8)) for _ in range(columns)] for _ in range(rows)]
-        pairs = _max_weight_assignment(weights)
+        pairs = max_weight_assignment(weights)
         assert len({i for i, _ in pairs}) == len({j for _, j in pairs}) == len(pairs)
         assert all(weights[i][j] > 0 for i, j in pairs)
         assert sum(weights[i][j] for i, j in pairs) == _brute_force_best(weights)
@@ -727,7 +890,7 @@ def perfect_warehouse(gold, source_folder: dict[str, str]) -> WarehouseBuilder:
     return builder
 
 
-def test_real_gold_files_score_perfectly_against_themselves(shared_dir, tmp_path):
+def test_devset_gold_files_score_perfectly_against_themselves(shared_dir, tmp_path):
     paths = [shared_dir / "devset" / "seeds.gold.jsonl", shared_dir / "devset" / "devset.gold.jsonl"]
     gold = load_gold(paths)
     assert len(gold) == 41
@@ -742,6 +905,20 @@ def test_real_gold_files_score_perfectly_against_themselves(shared_dir, tmp_path
     assert report.overall.measure_accuracy == 1.0
     assert report.overall.period_accuracy == 1.0
     assert report.overall.scope_accuracy == 1.0
+    assert report.overall.aggregate_total == 19 and report.overall.aggregate_recall == 1.0
     assert report.org_recall.recall == 1.0
     assert report.missing_articles == [] and report.unscored_facts == 0
     assert "No errors" in render_report(report, details=True)
+
+
+@pytest.mark.parametrize("name", ["dev", "check"])
+def test_real_gold_files_score_perfectly_against_themselves(shared_dir, tmp_path, name):
+    paths = [shared_dir / "devset" / "real" / name / "gold.jsonl"]
+    gold = load_gold(paths)
+    warehouse = perfect_warehouse(gold, {a.article: name for a in gold}).write(tmp_path / "warehouse")
+
+    report = evaluate_warehouse(warehouse, paths)
+    assert (report.overall.fp, report.overall.fn, report.overall.duplicates) == (0, 0, 0)
+    assert report.overall.aggregate_total > 0 and report.overall.aggregate_recall == 1.0
+    assert report.overall.measure_accuracy == report.overall.period_accuracy == 1.0
+    assert report.org_recall.recall == 1.0

@@ -1,21 +1,25 @@
-"""Devset scores for a release: how well this code reads the project's hand-annotated articles.
+"""Scores for a release: how well this code reads the project's hand-annotated articles.
 
-The seed and devset articles are built into a throwaway warehouse with the very
-pipeline that built the release, then scored against both gold files. The
-shared folder is beside developer checkouts and CI only; without it a release
-says that it carries no scores rather than inventing any.
+Each evaluation set of the shared folder (`pipeline.evaluate.sets`: the real
+articles of real/dev and real/check, and the fictional devset with the seeds) is
+built into a throwaway warehouse of its own with the very pipeline that built
+the release, then scored against its own gold. `scores.json` keeps the
+devset's report at its top level, as releases always had it, and adds every
+set's report under `sets`, with the date and the code version that measured
+them. The shared folder is beside developer checkouts and CI only; without its
+devset a release says that it carries no scores rather than inventing any.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GOLD_FILES = ("seeds.gold.jsonl", "devset.gold.jsonl")
+DEVSET = "devset"  # the set whose report is the top level of scores.json
 
 
 def default_shared_dir() -> Path:
@@ -32,8 +36,8 @@ def devset_articles(shared_dir: Path) -> list[Path]:
 
 @contextmanager
 def _throwaway_dagster_instance():
-    # The devset build is scaffolding for the scores, not a run of the project: with DAGSTER_HOME unset,
-    # `materialise` records it in an ephemeral instance instead of the user's run history.
+    # The sets' builds are scaffolding for the scores, not runs of the project: with DAGSTER_HOME unset,
+    # `materialise` records them in an ephemeral instance instead of the user's run history.
     saved = os.environ.pop("DAGSTER_HOME", None)
     try:
         yield
@@ -42,21 +46,24 @@ def _throwaway_dagster_instance():
             os.environ["DAGSTER_HOME"] = saved
 
 
-def devset_scores(shared_dir: Path) -> dict:
-    """The evaluation report of a devset build, as `EvaluationReport.to_dict()` gives it."""
+def build_warehouse(raw: Path, warehouse: Path) -> None:
+    """Build `raw` into `warehouse` from scratch, outside the user's run history; raises when the build fails."""
     # materialise runs the Dagster build job; imported here so that importing this module stays Dagster-free.
     from pipeline.cli import materialise
-    from pipeline.evaluate import evaluate_warehouse
 
-    with tempfile.TemporaryDirectory(prefix="nhs-ledger-devset-") as scratch:
-        raw = Path(scratch) / "raw"
-        raw.mkdir()
-        for article in devset_articles(shared_dir):
-            shutil.copy(article, raw / article.name)
-        warehouse = Path(scratch) / "warehouse"
-        with _throwaway_dagster_instance():
-            success, failures, _ = materialise(raw, warehouse, full=True)
-        if not success:
-            raise RuntimeError("the devset build failed: " + "; ".join(failures))
-        gold = [shared_dir / "devset" / name for name in GOLD_FILES]
-        return evaluate_warehouse(warehouse, gold).to_dict()
+    with _throwaway_dagster_instance():
+        success, failures, _ = materialise(raw, warehouse, full=True)
+    if not success:
+        raise RuntimeError(f"the build of {raw} failed: " + "; ".join(failures))
+
+
+def devset_scores(shared_dir: Path, *, build: Callable[[Path, Path], None] | None = None) -> dict:
+    """The devset's `EvaluationReport.to_dict()`, plus `date`, `code_version`, `sets` (every set of the shared
+    folder: label, gold files, headline `summary` and full `report`) and `missing_sets` (set -> why not scored)."""
+    from pipeline.evaluate import score_sets
+
+    sets = score_sets(shared_dir, build or build_warehouse)
+    devset = sets.get(DEVSET)
+    if devset is None:
+        raise RuntimeError(f"the devset could not be scored: {sets.missing.get(DEVSET, 'not in ' + str(shared_dir))}")
+    return {**devset.to_dict(), **sets.to_dict()}

@@ -277,10 +277,10 @@ REVIEWED = {
     ("pipeline/warehouse.py", "statement"),  # comment_sql(table): sql_identifier + sql_literal
     ("pipeline/release/export.py", "columns"),  # ", ".join(sql_identifier(...)) of the registry's fields
     ("pipeline/release/export.py", "order"),  # ", ".join(sql_identifier(...)) of the primary key
-    ("pipeline/evaluate.py", "id_column"),  # "saving_id" / "deficit_id", constants of the caller
-    ("pipeline/evaluate.py", "_FACT_COLUMNS"),  # a constant column list
-    ("pipeline/evaluate.py", "table"),  # "savings" / "deficits", constants of the caller
-    ("pipeline/evaluate.py", "sql"),  # _query(con, table, sql): constant statements and the f-string above
+    ("pipeline/evaluate/predictions.py", "id_column"),  # "saving_id" / "deficit_id", constants of the caller
+    ("pipeline/evaluate/predictions.py", "_FACT_COLUMNS"),  # a constant column list
+    ("pipeline/evaluate/predictions.py", "table"),  # "savings" / "deficits", constants of the caller
+    ("pipeline/evaluate/predictions.py", "sql"),  # _query(con, table, sql): constant statements and the f-string above
     ("pipeline/release/dictionary.py", "table.name"),  # an SQL example in the release README, not executed
 }
 

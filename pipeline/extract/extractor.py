@@ -51,7 +51,8 @@ def extract_article(article_id: str, text: str, published_on: dt.date | None = N
     if not money:
         return result
     sentences = split_sentences(text)
-    ctx = ArticleContext(text, sentences, CandidateIndex(text, mentions), dated_by(find_periods(text), published_on))
+    ctx = ArticleContext(text, sentences, CandidateIndex(text, mentions), dated_by(find_periods(text), published_on),
+                         money)
     drafts: list[FactDraft] = []
     for figure in money:
         sentence_no = sentence_index(sentences, figure.start)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from pipeline.extract.amounts import Money
 from pipeline.extract.bodies import Body, Candidate, CandidateIndex, group_of
 from pipeline.extract.lexicon import CueHit, fact_cues, measure_cues
 from pipeline.extract.periods import Period
+from pipeline.plausibility import implausible
 from pipeline.extract.sentences import Sentence
 
 # Clause boundaries inside a sentence; a contrastive one also stops a period applying across it.
@@ -61,9 +62,18 @@ class ArticleContext:
     sentences: list[Sentence]
     candidates: CandidateIndex
     periods: list[Period]
+    money: list[Money] = field(default_factory=list)  # every pound figure, sorted by start
 
     def __post_init__(self) -> None:
         self._period_starts = [p.start for p in self.periods]
+        self._money_starts = [m.start for m in self.money]
+
+    def money_after(self, position: int, limit: int) -> Money | None:
+        """The first pound figure starting at or after `position` and before `limit`."""
+        i = bisect.bisect_left(self._money_starts, position)
+        if i < len(self.money) and self.money[i].start < limit:
+            return self.money[i]
+        return None
 
     def candidates_in(self, start: int, end: int, *, pronouns: bool = True) -> list[Candidate]:
         return self.candidates.in_span(start, end, pronouns=pronouns)
@@ -109,6 +119,10 @@ def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[F
     body = labelled.body if labelled is not None else _body_for(ctx, money, sentence_no, drafts, header)
     if body is None:
         return None
+    if _out_of_scale(body, money, table):
+        body = _body_of_scale(ctx, money, sentence, table)
+        if body is None:
+            return None
     if intro is not None:
         rule_id = "list." + rule_id
         measure, defaulted = _intro_measure(ctx.text, intro, cue, table)
@@ -165,6 +179,23 @@ def _list_cue(ctx: ArticleContext, sentence: Sentence, labelled: Candidate) -> C
     first = in_sentence[0].start if in_sentence else labelled.start
     hits = [h for h in fact_cues().find(ctx.text, sentence.start, first) if h.rule.kind in ("saving", "deficit")]
     return hits[-1] if hits else None
+
+
+def _out_of_scale(body: Body, money: Money, table: str) -> bool:
+    amount = money.amount_gbp if money.amount_gbp is not None else money.high_gbp
+    return implausible(body.org_type, body.scope, table, amount, tuple(m.org_type for m in body.members)) is not None
+
+
+def _body_of_scale(ctx: ArticleContext, money: Money, sentence: Sentence, table: str) -> Body | None:
+    """'Airedale NHS Foundation Trust ... the NHS ended £2.45bn in the red': a figure out of scale for the body
+    the clause points at is a larger body's, the nearest in the sentence of a fitting scale; or no one's."""
+    fitting = [c for c in ctx.candidates_in(sentence.start, sentence.end, pronouns=False)
+               if c.kind in ("named", "collective") and not _out_of_scale(c.body, money, table)
+               and not (c.body.org_type == "national" and c.kind == "named"
+                        and (_is_counterparty(ctx.text, c) or _is_source(ctx.text, c)))]
+    if not fitting:
+        return None
+    return min(fitting, key=lambda c: _distance(c.start, c.end, money)).body
 
 
 def _like_the_fact_before(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[FactDraft],

@@ -24,6 +24,8 @@ from pipeline.extract.facts import ArticleContext, FactDraft, classify
 from pipeline.extract.orgs import find_org_mentions
 from pipeline.extract.periods import dated_by, find_periods
 from pipeline.extract.sentences import sentence_index, split_sentences
+from pipeline.extract.table_facts import table_fact
+from pipeline.extract.tables import find_text_tables
 
 # Bump on any change that alters what the extractor outputs; recorded on every row.
 EXTRACTOR_VERSION = "0.3.0"
@@ -48,17 +50,26 @@ def extract_article(article_id: str, text: str, published_on: dt.date | None = N
     mentions = find_org_mentions(text, published_on)
     result = Extraction(mentions=[_mention_row(article_id, m) for m in mentions])
     money = [m for m in find_money(text) if m.currency == "GBP"]
-    if not money:
+    rows = find_text_tables(text)
+    if not money and not rows:
         return result
     sentences = split_sentences(text)
     ctx = ArticleContext(text, sentences, CandidateIndex(text, mentions), dated_by(find_periods(text), published_on),
                          money)
     drafts: list[FactDraft] = []
-    for figure in money:
-        sentence_no = sentence_index(sentences, figure.start)
-        if sentence_no < 0:
-            continue
-        draft = classify(ctx, figure, sentence_no, drafts)
+    in_rows = [(row.label_end, text.find("\n", row.label_end) % (len(text) + 1)) for row in rows]
+    cells = [(cell.money.start, row, cell) for row in rows for cell in row.cells]
+    # Figures and table cells in text order, so restatements are compared as they come.
+    items = sorted([(m.start, None, m) for m in money if not _inside(m.start, in_rows)] + cells,
+                   key=lambda item: item[0])
+    for _, row, item in items:
+        if row is not None:
+            draft = table_fact(ctx, row, item)
+        else:
+            sentence_no = sentence_index(sentences, item.start)
+            if sentence_no < 0:
+                continue
+            draft = classify(ctx, item, sentence_no, drafts)
         if draft is not None:
             drafts.append(draft)
     kept, statements_of = merge_restatements(drafts)
@@ -77,6 +88,11 @@ def extract_article(article_id: str, text: str, published_on: dt.date | None = N
                 "amount_char_end": statement.money.end, "is_primary": j == i,
             })
     return result
+
+
+def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
+    # Tables are few and short: a linear look is cheaper than an index.
+    return any(lo <= position < hi for lo, hi in spans)
 
 
 # ---- one fact, however many times it is stated ----

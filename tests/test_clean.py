@@ -582,3 +582,12 @@ def test_sample_jsonl_has_two_records_and_one_malformed_line():
         assert set(json.loads(line)) == {"text", "url", "title", "published"}
     with pytest.raises(json.JSONDecodeError):
         json.loads(lines[2])
+
+
+def test_a_comment_heading_above_the_first_paragraph_is_a_share_widget():
+    # Local papers print "Share this article / Have your say" under the byline, above the story.
+    text = ("Doctors fear £4m Testford health cuts\n\nJo Reporter\nJo Reporter\nShare this article\nHave your say\n\n"
+            "DOCTORS have warned that more than £4m earmarked for health services in Testford could be cut.\n\n"
+            "NHS Testford CCG said it would consult on the plans next month.\n")
+    page = clean_page_text(text)
+    assert "NHS Testford CCG said" in page.body_text and "Have your say" not in page.body_text

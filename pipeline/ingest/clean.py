@@ -68,6 +68,9 @@ _MAX_AD_BLURB_CHARS = 350
 _MAX_HEADING_CHARS = 100
 # A comments heading before the headline and one paragraph is navigation, not a comment section.
 _MIN_UNITS_BEFORE_CUT = 2
+# ... and a comment heading above the first paragraph of prose is a share widget ("Share this article /
+# Have your say" under a byline), not the end of the article: some paragraph before it must be prose.
+_MIN_PROSE_CHARS_BEFORE_CUT = 60
 _TITLE_SEPARATORS = ("|", "-", "–", "—", ":", "·", "::")
 
 
@@ -310,10 +313,13 @@ class _Page:
         # it keeps a page of repeated comment markers linear instead of quadratic.
         while self.dropped_prefix < u and self._unit_dropped(self.dropped_prefix):
             self.dropped_prefix += 1
-        kept = 0
+        kept, prose = 0, False
         for v in range(self.dropped_prefix, u):
-            kept += not self._unit_dropped(v)
-            if kept >= _MIN_UNITS_BEFORE_CUT:
+            if self._unit_dropped(v):
+                continue
+            kept += 1
+            prose = prose or (kept > 1 and self._unit_chars(v) >= _MIN_PROSE_CHARS_BEFORE_CUT)
+            if kept >= _MIN_UNITS_BEFORE_CUT and prose:
                 return True
         return False
 

@@ -10,7 +10,7 @@ import os
 
 import dagster as dg
 
-from assets import checks, extract, ingest, publish, release, resolve
+from assets import checks, extract, ingest, plausibility, publish, release, resolve
 from assets.resources import BATCHES, LedgerPaths
 from assets.sensors import BATCHES_JOB, PARTITIONED_ASSETS, PUBLISH_JOB, raw_batches_sensor
 
@@ -28,7 +28,7 @@ ASSETS = [
     publish.nhs_ledger_duckdb,
     release.release,
 ]
-ASSET_CHECKS = checks.CONTRACT_CHECKS
+ASSET_CHECKS = [*checks.CONTRACT_CHECKS, *plausibility.PLAUSIBILITY_CHECKS]
 SENSORS = [raw_batches_sensor]
 # A release is a deliberate, versioned act: never a side effect of `build`, only of the `release` job.
 # `nhs-ledger build` runs this job over the range of partitions (batches) it has to process, with everything

@@ -17,6 +17,8 @@ from pipeline.extract.extractor import EXTRACTOR_VERSION
 
 _ENGINE = Path(__file__).resolve().parent
 _FINGERPRINTED = ("ingest", "extract", "data")
+# Engine modules outside those folders that the extractor imports: a change to them changes facts too.
+_FINGERPRINTED_MODULES = ("plausibility.py",)
 
 __all__ = ["CODE_VERSION", "EXTRACTOR_VERSION", "code_fingerprint"]
 
@@ -29,4 +31,7 @@ def code_fingerprint() -> str:
             if path.is_file() and path.suffix in {".py", ".csv", ".txt"}:
                 digest.update(path.relative_to(_ENGINE).as_posix().encode())
                 digest.update(path.read_bytes())
+    for name in _FINGERPRINTED_MODULES:
+        digest.update(name.encode())
+        digest.update((_ENGINE / name).read_bytes())
     return digest.hexdigest()[:16]

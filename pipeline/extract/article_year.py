@@ -1,0 +1,72 @@
+"""The financial year an article is about, for the figures that name none of their own.
+
+Reports of a body's position speak of "the deficit", "the year-end forecast", "savings of £5m" and leave
+the year to the article: the one financial year it names ("Trusts ended 2015-16 ..."), or, when it names
+none, the year of its date. Annotators read such figures in that year, and so does this module, with two
+limits: a figure whose clause points elsewhere in time ("last year", "the year before", "historic", "by
+2020") keeps no year, and an article naming several financial years about equally gives none.
+
+What belongs here: choosing the article's year and applying it to year-less drafts. The phrases that
+point away from the article's year are data (`pipeline/data/article_year_markers.csv`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import replace
+from functools import cache
+
+from pipeline.extract.facts import ArticleContext, FactDraft
+from pipeline.extract.lexicon import read_rows
+from pipeline.extract.periods import financial_year_of, fy_label
+
+# Share of the article's financial-year mentions the most named year must hold to be "the" year.
+DOMINANT_SHARE = 0.5
+# Savings found possible ("could save £2.7m") are opportunities, not a year's plan.
+_TIMELESS_MEASURES = frozenset({"potential"})
+
+
+@cache
+def _elsewhere_in_time() -> re.Pattern[str]:
+    phrases = [row["pattern"] for row in read_rows("article_year_markers.csv")]
+    return re.compile(r"\b(?:" + "|".join(phrases) + r")\b", re.I)
+
+
+def article_year(ctx: ArticleContext, published_on) -> tuple[str, str] | None:
+    """(financial year "YYYY/YY", the text that fixed it) the article is about, or None."""
+    named = Counter()
+    first_text: dict[str, str] = {}
+    for period in ctx.periods:
+        if period.kind in ("calendar", "horizon", "between") or period.year_offset is not None:
+            continue
+        if period.fy_end and period.fy_start in (None, period.fy_end):
+            named[period.fy_end] += 1
+            first_text.setdefault(period.fy_end, period.text)
+    if named:
+        (year, count), *rest = named.most_common(2) + [(None, 0)]
+        runner_up = rest[0][1]
+        if count > runner_up and count / sum(named.values()) >= DOMINANT_SHARE:
+            return year, first_text[year]
+        return None
+    if published_on is not None:
+        return fy_label(financial_year_of(published_on)), f"published {published_on.isoformat()}"
+    return None
+
+
+def with_article_year(ctx: ArticleContext, drafts: list[FactDraft], published_on) -> list[FactDraft]:
+    """Drafts with no period of their own, in the article's year unless their clause points elsewhere."""
+    if not any(d.fy_start is None and d.fy_end is None and d.horizon_years is None for d in drafts):
+        return drafts
+    year = article_year(ctx, published_on)
+    if year is None:
+        return drafts
+    label, why = year
+    marker = _elsewhere_in_time()
+    dated = []
+    for d in drafts:
+        if d.fy_start is None and d.fy_end is None and d.horizon_years is None and d.period_text is None \
+                and d.measure not in _TIMELESS_MEASURES and not marker.search(ctx.text, d.evidence_start, d.evidence_end):
+            d = replace(d, fy_start=label, fy_end=label, period_text=why)
+        dated.append(d)
+    return dated

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from pipeline.extract.amounts import Money, find_money
+from pipeline.extract.article_year import with_article_year
 from pipeline.extract.bodies import CandidateIndex
 from pipeline.extract.facts import ArticleContext, FactDraft, classify
 from pipeline.extract.orgs import find_org_mentions
@@ -72,6 +73,7 @@ def extract_article(article_id: str, text: str, published_on: dt.date | None = N
             draft = classify(ctx, item, sentence_no, drafts)
         if draft is not None:
             drafts.append(draft)
+    drafts = with_article_year(ctx, drafts, published_on)
     kept, statements_of = merge_restatements(drafts)
     ids = {i: _fact_id(article_id, drafts[i]) for i in kept}
     for i in kept:

@@ -462,12 +462,20 @@ def _owner_among(text: str, candidates: list[Candidate], before_in_sentence: lis
         if not principals:
             principals = [c for c in before_in_sentence if not _is_counterparty(text, c) and not _is_source(text, c)]
         owners = principals or owners
+    # A national body beside the body or collective a figure is about ("NHS England's report showed CCGs in
+    # England had overspent by £236m") is the one reporting it or acting on it: it owns a figure only alone.
+    owners = [c for c in owners if not _is_national(c)] or owners
     bodies = [c for c in owners if c.kind != "collective"]
     return bodies[-1] if bodies else owners[-1]
 
 
+def _is_national(candidate: Candidate) -> bool:
+    return candidate.kind == "named" and candidate.body.org_type == "national"
+
+
 def _subject_of(text: str, candidates: list[Candidate]) -> Candidate:
     """The sentence's subject: its first body, preferring a named body to a collective mentioned with it."""
+    candidates = [c for c in candidates if not _is_national(c)] or candidates
     bodies = [c for c in candidates if c.kind != "collective" and not _is_counterparty(text, c)]
     return bodies[0] if bodies else candidates[0]
 

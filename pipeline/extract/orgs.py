@@ -455,7 +455,7 @@ def _conjuncts(toks: list[_Tok]) -> list[list[_Tok]]:
     return [c for c in out if c]
 
 
-def _name_start(conj: list[_Tok]) -> list[_Tok]:
+def _name_start(conj: list[_Tok], nhs_starts: bool = True) -> list[_Tok]:
     """The words of the first conjunct that belong to the name.
 
     "Chair of Salford" -> "Salford" (only an Isle, Vale, University ... may
@@ -468,7 +468,9 @@ def _name_start(conj: list[_Tok]) -> list[_Tok]:
             if conj and conj[0].text == "the":
                 conj = conj[1:]
             break
-    nhs = [j for j, t in enumerate(conj) if t.text == "NHS"]
+    # "NHS" starts the names of commissioners ("Neighbouring NHS Calderdale CCG"), while a trust may carry it
+    # inside its name ("Bexley NHS Care Trust", "Somerset Partnership NHS and Social Care Trust").
+    nhs = [j for j, t in enumerate(conj) if t.text == "NHS"] if nhs_starts else []
     if nhs and nhs[-1] > 0:
         conj = conj[nhs[-1]:]
     # In a title-case headline ("Trust Chief Says Salford CCG Must Save") a
@@ -538,7 +540,7 @@ def _parse_segment(text: str, start: int, end: int) -> list[_Piece]:
         last_nhs -= 1
     if not conjs:
         return pieces
-    conjs[0] = _name_start(conjs[0])
+    conjs[0] = _name_start(conjs[0], nhs_starts=suffix.org_type != "trust")
     if not conjs[0]:
         conjs = conjs[1:]
         if not conjs:

@@ -356,6 +356,7 @@ def _measure(text: str, money: Money, sentence: Sentence, table: str, cue: CueHi
         return hint, False
     lo, hi = _clause(text, sentence, money)
     hits = measure_cues(applies).find(text, lo, hi)
+    hits = [h for h in hits if h.rule.strength != "weak"] or hits
     if hits:
         nearest = min(hits, key=lambda h: (_distance(h.start, h.end, money), _MEASURE_PRIORITY[h.rule.measure]))
         return nearest.rule.measure, False

@@ -30,6 +30,8 @@ class CueRule:
     pattern: str
     description: str
     example: str
+    # Measure cues: a "weak" one ("was", "will") decides only where no "strong" one is in the clause.
+    strength: str = "strong"
 
 
 # Not frozen: a frozen dataclass's __init__ costs three times as much, and an article makes dozens of these.
@@ -143,6 +145,7 @@ def measure_cues(applies_to: str) -> CueSet:
     """Measure cues of one table ("saving" or "deficit"): kept apart so that a saving's "planned" never
     hides a deficit's "planned deficit" in the same scan."""
     return CueSet([
-        CueRule(r["rule_id"], r["applies_to"], r["measure"], r["pattern"], r["description"], r["example"])
+        CueRule(r["rule_id"], r["applies_to"], r["measure"], r["pattern"], r["description"], r["example"],
+                r.get("strength") or "strong")
         for r in read_rows("measure_cues.csv") if r["applies_to"] == applies_to
     ])

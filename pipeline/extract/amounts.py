@@ -236,6 +236,9 @@ _PER_UNIT_AFTER = re.compile(
     rf"|(?:per|/){_SP}{{0,3}}(?!(?:{_TIME_UNITS}|cent)(?!\w))[a-z0-9]"
     rf"|an?{_SP}{{1,3}}(?:(?:registered|weighted|eligible|individual|single){_SP}{{1,3}})?"
     rf"{_PER_UNIT_NOUNS}(?!\w)"
+    # A rate or a ratio: "£2000 every hour", "£1 in every £4".
+    rf"|every{_SP}{{1,3}}(?:hour|minute|day|second)s?(?!\w)"
+    rf"|in{_SP}{{1,3}}ever(?:y)?{_SP}{{1,3}}£"
     rf")"
 )
 _NEXT_WORD = re.compile(rf"{_SP}{{0,3}}(?:[{_DASH}]{_SP}?)?(?P<w>[A-Za-z]+)")

@@ -217,9 +217,10 @@ def _like_the_fact_before(ctx: ArticleContext, money: Money, sentence_no: int, d
                      sentence.start, sentence.end, cue.rule.rule_id, sentence_no)
 
 
-# No NHS body saves, loses or owes nothing, or more than a trillion pounds (the whole NHS spends ~£200bn a year):
-# such a figure is a misprint or a joke, never a fact.
-PLAUSIBLE_GBP = (1.0, 1e12)
+# No NHS body saves, loses or owes more than a trillion pounds (the whole NHS spends ~£200bn a year): such a
+# figure is a misprint or a joke. Below a thousand pounds a sum is a rate, a ratio or a lost scale word
+# ("£1 in every £4"), never a body's saving or deficit.
+PLAUSIBLE_GBP = (1_000.0, 1e12)
 
 
 def _plausible(money: Money) -> bool:

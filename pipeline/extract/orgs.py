@@ -317,6 +317,10 @@ def _known_alternation() -> str:
 
 
 _NHS_WORD = rf"(?!NHS\b){_CAP}"
+# "NHS Bath and North East Somerset, Swindon and Wiltshire", "NHS Shropshire, Telford and Wrekin": an
+# ICB's name may list places with commas, closed by "and" as a list is.
+_NHS_COMMA_LIST = (rf"(?:(?:{_COMMA}{_NHS_WORD}(?:{_INNER}{_NHS_WORD}){{0,3}}){{1,3}}"
+                   rf",?{_SP}and{_SP}{_NHS_WORD}(?:{_INNER}{_NHS_WORD}){{0,3}})?")
 
 
 # The rest of a name's first capitalised word once its capital is consumed.
@@ -340,7 +344,7 @@ _MASTER = re.compile(
     rf"|(?P<pre>(?:{_after_first(_atoms(r['value'], r['case']) for r in _values('prefix'))})"
     rf"{_SP}{_PART}(?:{_AND}{_PART}){{0,2}})"
     # "NHS <place>": a PCT, SHA, CCG or ICB, or a known national body.
-    rf"|(?P<nhs>(?<=N)HS{_SP}{_NHS_WORD}(?:(?:{_INNER}|{_AND}){_NHS_WORD}){{0,7}})"
+    rf"|(?P<nhs>(?<=N)HS{_SP}{_NHS_WORD}(?:(?:{_INNER}|{_AND}){_NHS_WORD}){{0,7}}{_NHS_COMMA_LIST})"
     # Bodies known by name: "Department of Health", "BMA", "Monitor".
     rf"|(?P<known>(?:{_known_alternation()}){_WORD_END})"
     r")"

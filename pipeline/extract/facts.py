@@ -533,7 +533,31 @@ def _topic(ctx: ArticleContext, sentence_no: int, drafts: list[FactDraft]) -> Bo
              if c.kind in ("named", "reference")]
     # The passage is about the body reported on, not the regulator reporting it.
     local = [c for c in named if c.body.org_type != "national"]
-    return (local or named)[0].body if named else None
+    if named:
+        return (local or named)[0].body
+    return _principal_body(ctx) if _DEFINITE_FIGURE.search(ctx.text, ctx.sentences[sentence_no].start,
+                                                           ctx.sentences[sentence_no].end) else None
+
+
+# "At the moment the deficit is £14.5m": a definite figure with no body in reach is the article's subject's.
+_DEFINITE_FIGURE = re.compile(r"\b(?:the|its|our|their) (?:[\w-]+ ){0,2}(?:deficit|overspend|debts?|savings?|"
+                              r"shortfall|gap|target|plan|position|outturn|forecast)\b", re.I)
+PRINCIPAL_SHARE = 0.6
+
+
+def _principal_body(ctx: ArticleContext) -> Body | None:
+    """The one local body the article is about: most of its named mentions of bodies that are not national."""
+    counts: dict[str, int] = {}
+    first: dict[str, Body] = {}
+    for c in ctx.candidates.named():
+        if c.body.org_type in ("national", "professional"):
+            continue
+        counts[c.body.key] = counts.get(c.body.key, 0) + 1
+        first.setdefault(c.body.key, c.body)
+    if not counts:
+        return None
+    key = max(counts, key=lambda k: counts[k])
+    return first[key] if counts[key] >= PRINCIPAL_SHARE * sum(counts.values()) else None
 
 
 # ---- plans and their components ----

@@ -599,7 +599,7 @@ _START, _END, _TYPE, _NAME, _RULE, _KEY = range(6)
 
 # Tables and headings print names in capitals ("NORTH BRISTOL NHS TRUST"). A run of such words is read in
 # title case (a copy of the same length, so every span still points into the text); acronyms stay.
-_CAPITALS_GATE = re.compile(r"[A-Z]{4}")
+_CAPITALS_GATE = re.compile(r"[A-Z]{4}[ ,]+[A-Z]|[A-Z][ ,]+[A-Z]{4}")
 _CAPITALS_RUN = re.compile(r"\b[A-Z][A-Z’'&-]+(?:[ ,]+[A-Z][A-Z’'&-]*)+\b")
 _CAPITALS_WORD = re.compile(r"[A-Z][A-Z’'-]*")
 _LOWER_IN_NAMES = frozenset({"AND", "OF", "THE", "ON", "UPON", "IN"})

@@ -106,6 +106,7 @@ _PERSON_TITLE = frozenset(r["value"] for r in _values("person_title"))
 _OF_HEAD = frozenset(r["value"] for r in _values("of_head"))
 _NHS_STOP = frozenset(r["value"] for r in _values("nhs_stop"))
 _BODY_NOUNS = frozenset(r["value"] for r in _values("body_noun"))
+_COUNT_WORDS = frozenset(r["value"] for r in _values("count_word"))
 _ADJECTIVE_ENDINGS = tuple(r["value"] for r in _values("adjective_ending"))
 _NHS_BRANDED = frozenset(r["value"] for r in _values("nhs_branded"))
 _NHS_PREFIXED = frozenset(r["value"] for r in _values("nhs_prefixed"))
@@ -549,6 +550,8 @@ def _parse_segment(text: str, start: int, end: int) -> list[_Piece]:
         conjs = conjs[1:]
         if not conjs:
             return pieces  # "The CCG", "Both CCGs": generic, resolved elsewhere
+    if len(conjs) == 1 and len(conjs[0]) == 1 and conjs[0][0].text in _COUNT_WORDS:
+        return pieces  # "Three ICS": a count of bodies, not a body called "Three"
     name_start = conjs[0][0].start
     whole = _lookup_known(text[name_start:end])
     if whole is not None:  # "General Medical Council" is a regulator, not a council

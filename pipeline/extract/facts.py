@@ -17,6 +17,7 @@ from functools import lru_cache
 from pipeline.extract.amounts import Money
 from pipeline.extract.bodies import Body, Candidate, CandidateIndex, group_of
 from pipeline.extract.lexicon import CueHit, fact_cues, measure_cues
+from pipeline.extract.orgs import org_key
 from pipeline.extract.periods import Period
 from pipeline.plausibility import implausible
 from pipeline.extract.sentences import Sentence
@@ -119,6 +120,9 @@ def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[F
     body = labelled.body if labelled is not None else _body_for(ctx, money, sentence_no, drafts, header)
     if body is None:
         return None
+    if body.org_type == "national" and body.scope == "org" and _sector_figure(money, table) \
+            and not _OWN.search(ctx.text, sentence.start, sentence.end):
+        body = _sector_of(ctx, money, sentence_no) or body
     if _out_of_scale(body, money, table):
         body = _body_of_scale(ctx, money, sentence, table)
         if body is None:
@@ -179,6 +183,31 @@ def _list_cue(ctx: ArticleContext, sentence: Sentence, labelled: Candidate) -> C
     first = in_sentence[0].start if in_sentence else labelled.start
     hits = [h for h in fact_cues().find(ctx.text, sentence.start, first) if h.rule.kind in ("saving", "deficit")]
     return hits[-1] if hits else None
+
+
+# A department or regulator does not run a deficit of its own, and a national savings programme of billions
+# is the service's: such a figure pinned on one is the sector's it reports on, or the NHS's as a whole.
+NATIONAL_PROGRAMME_GBP = 1e9
+_THE_NHS = Body(org_key("national", "NHS"), "NHS", "national", "aggregate")
+# "The Department of Health must also find £6bn of savings from its own central budgets": its own figure.
+_OWN = re.compile(r"\b(?:its|their|our) (?:own|organisation|staff|workforce|headcount|running costs|administration|"
+                  r"management costs)\b", re.I)
+
+
+def _sector_figure(money: Money, table: str) -> bool:
+    amount = money.amount_gbp if money.amount_gbp is not None else money.high_gbp
+    return table == "deficits" or (amount is not None and amount >= NATIONAL_PROGRAMME_GBP)
+
+
+def _sector_of(ctx: ArticleContext, money: Money, sentence_no: int) -> Body:
+    """The collective the passage speaks of (this sentence, else the two before), else the NHS."""
+    for back in range(sentence_no, max(sentence_no - 3, -1), -1):
+        sentence = ctx.sentences[back]
+        collectives = [c for c in ctx.candidates_in(sentence.start, sentence.end, pronouns=False)
+                       if c.kind == "collective"]
+        if collectives:
+            return min(collectives, key=lambda c: _distance(c.start, c.end, money)).body
+    return _THE_NHS
 
 
 def _out_of_scale(body: Body, money: Money, table: str) -> bool:

@@ -228,6 +228,8 @@ def _normal(name: str) -> str:
     """Lower case, no punctuation, no possessive, no leading "the"."""
     s = name.replace("’", "'").replace("‘", "'").lower().replace("&", " and ")
     s = re.sub(r"'s$", "", s.strip())
+    # "Northumberland's CCG" is Northumberland CCG: a possessive place right before the last (type) word.
+    s = re.sub(r"'s (?=\w+$)", " ", s)
     s = s.replace("'", "")
     s = " ".join(re.sub(r"[^\w\s]", " ", s).split())
     return s[4:] if s.startswith("the ") else s

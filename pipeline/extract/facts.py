@@ -319,6 +319,9 @@ def _fact_cue(text: str, money: Money, span: tuple[int, int], header: str | None
             and not (money.start <= h.start < money.end)
             and not any(a <= h.start < b and not a <= money.start < b for a, b in asides)]
     lo, hi = _clause(text, Sentence(span[0], span[1], "sentence", span[0], span[1]), money)
+    veto = next((h for h in hits if h.rule.reach == "clause" and lo <= h.start < hi), None)
+    if veto is not None:
+        return veto, None
     best, best_distance = None, MAX_CUE_DISTANCE + 1
     for hit in hits:
         distance = _distance(hit.start, hit.end, money) - _aside_length_between(asides, hit, money)

@@ -32,6 +32,9 @@ class CueRule:
     example: str
     # Measure cues: a "weak" one ("was", "will") decides only where no "strong" one is in the clause.
     strength: str = "strong"
+    # Fact cues: "clause" for a negative that rules out every figure of its clause ("£6.6m of savings are
+    # assessed as high risk"), however near another cue stands; "nearest" for the others.
+    reach: str = "nearest"
 
 
 # Not frozen: a frozen dataclass's __init__ costs three times as much, and an article makes dozens of these.
@@ -135,7 +138,8 @@ def read_rows(filename: str) -> list[dict[str, str]]:
 @cache
 def fact_cues() -> CueSet:
     return CueSet([
-        CueRule(r["rule_id"], r["kind"], r["measure"] or None, r["pattern"], r["description"], r["example"])
+        CueRule(r["rule_id"], r["kind"], r["measure"] or None, r["pattern"], r["description"], r["example"],
+                reach=r.get("reach") or "nearest")
         for r in read_rows("fact_cues.csv")
     ])
 

@@ -16,12 +16,14 @@ ORG_TYPES = (
 SCOPES = ("org", "aggregate")
 # How a body of the register was joined to the reference data (ODS), see pipeline/register/matching.py.
 MATCH_STATUSES = (
-    "matched", "no candidate", "ambiguous", "not an NHS type", "no reference data", "reference only",
+    "matched", "no candidate", "ambiguous", "not an NHS type", "no reference data", "reference only", "collective",
 )
 SUCCESSION_KINDS = ("ods successor", "ccg to icb", "pct to ccg (inferred from names)")
 SAVING_MEASURES = ("target", "potential", "achieved", "shortfall")
 DEFICIT_MEASURES = ("forecast", "actual", "planned")
 SOURCE_FORMATS = ("txt", "html", "jsonl", "warc")
+# Where an article's publication date came from, in the order the reader trusts them (pipeline/ingest/readers.py).
+PUBLISHED_ON_SOURCES = ("jsonl", "html_meta", "dateline", "url")
 FACT_TABLES = ("savings", "deficits")
 REJECTION_REASONS = (
     "empty", "binary", "undecodable", "unsupported format", "too large",
@@ -113,13 +115,20 @@ REGISTRY.add(Table(
         Field("source_format", "string", "The input's format.", enum=SOURCE_FORMATS),
         Field("url", "string", "The article's URL, when the input carries one.", nullable=True),
         Field("title", "string", "The headline."),
-        Field("published_on", "date", "Publication date, when the input carries one.", nullable=True),
+        Field("published_on", "date", "Publication date, when the input carries one: in its metadata, in a date "
+              "line at the top of its text or in its URL (see `published_on_source`).", nullable=True),
         Field("body_text", "string", "The cleaned article: headline and body, without reader comments and page "
               "furniture. Every character offset in the dataset points into this."),
         Field("content_sha256", "string", "Full SHA-256 of the raw bytes.", pattern=r"^[0-9a-f]{64}$"),
         Field("n_removed_chars", "integer", "Characters dropped as comments and page furniture.",
               unit="characters", minimum=0),
         Field("run_id", "string", "The run that ingested it.", pattern=r"^run_[0-9a-f]{16}$"),
+        # Added after the first release: at the end, so that no column moves.
+        Field("published_on_source", "string", "Where `published_on` came from: `jsonl` (the record's `published` "
+              "field), `html_meta` (the page's metadata, or a date in its URL as the HTML date finder reads it), "
+              "`dateline` (a date line at the top of the text, \"Last Updated: 27 January 2006\", \"Published 14 "
+              "March 2016\", a lone date under the headline), `url` (a date the article's URL is built on, "
+              "`/2016/mar/14/`); null when no date was found.", nullable=True, enum=PUBLISHED_ON_SOURCES),
         _batch(),
     ),
 ))
@@ -164,7 +173,8 @@ REGISTRY.add(Table(
         Field("match_status", "string", "How the body was joined to the reference data: `matched` (it has its "
               "`ods_code`), `no candidate` (no body of its type and name there), `ambiguous` (several, and the "
               "articles' dates could not choose), `not an NHS type` (no ODS codes for it), `no reference data` "
-              "(the build loaded none), `reference only` (named in no article: a successor of a body that is).",
+              "(the build loaded none), `reference only` (named in no article: a successor of a body that is), "
+              "`collective` (named only as a count or kind of bodies, \"30 trusts\": no one code stands for it).",
               enum=MATCH_STATUSES),
         Field("match_score", "number", "Similarity of the article's name to the reference name matched, 0 to "
               "100: 100 for the same name, the fuzzy score otherwise; for `ambiguous`, the candidates' score.",

@@ -50,8 +50,9 @@ _INVISIBLE_TAGS = (
 _NAVIGATION_TAGS = ("nav",)
 _JSON_LD = "application/ld+json"
 
-# Only the page's metadata may date an article: a date guessed from the body text ("by
-# 2020/21") would be wrong, and the extensive search is what would look for one.
+# Only the page's metadata may date an article here: a date guessed from the body text ("by
+# 2020/21") would be wrong, and the extensive search is what would look for one. A page with no
+# metadata date is dated by readers.py from a date line at the top of its text (datelines.py).
 _DATE_PARAMS = {"extensive_search": False, "original_date": True}
 # Built once: bare_extraction would otherwise rebuild it (and re-read trafilatura's config) for every
 # page. Metadata is off because extract_metadata's author, category, tag and licence searches cost more

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.ingest.clean import clean_page_text
+from pipeline.ingest.datelines import find_dateline, url_date
 from pipeline.ingest.html import extract_html
 from pipeline.ingest.inventory import RawFile, article_id_from_sha256, sha256_hex
 
@@ -38,6 +39,7 @@ class Article:
     url: str | None
     title: str
     published_on: dt.date | None
+    published_on_source: str | None  # which of schemas.tables.PUBLISHED_ON_SOURCES gave published_on
     body_text: str
     content_sha256: str
     n_removed_chars: int
@@ -127,10 +129,12 @@ def _read_bytes(raw: RawFile, limit: int) -> bytes:
 def _article_from_document(data: bytes, source_path: str, source_format: str, batch: str,
                            url: str | None = None, title: str | None = None,
                            published_on: dt.date | None = None, identity: bytes | None = None) -> Article:
-    """The article in `data`; `identity` is the raw input it is identified by (default: `data` itself)."""
+    """The article in `data`; `identity` is the raw input it is identified by (default: `data` itself).
+    A `published_on` given is a JSON Lines record's own date."""
     if not data.strip():
         raise Unreadable("empty", "the input has no content" if not data else "the input is only white space")
     text = decode_text(data)
+    published_on_source = None if published_on is None else "jsonl"
     if source_format == "html" or _HTML_START.match(data[:2048]):
         source_format = "html" if source_format == "txt" else source_format
         page = extract_html(data)
@@ -138,13 +142,18 @@ def _article_from_document(data: bytes, source_path: str, source_format: str, ba
             raise Unreadable("no text", "no article text found in the HTML page")
         cleaned = clean_page_text(page.text, title_hint=title or page.title)
         url = url or page.url
-        published_on = published_on or page.published_on
+        if published_on is None and page.published_on is not None:
+            published_on, published_on_source = page.published_on, "html_meta"
+        text = page.text  # where a date line can be: the page's own text, not its markup
         removed = page.n_removed_chars + cleaned.n_removed_chars
     else:
         cleaned = clean_page_text(text, title_hint=title)
         removed = cleaned.n_removed_chars
     if not cleaned.body_text.strip():
         raise Unreadable("no text", "nothing left once page furniture and comments were removed")
+    if published_on is None:
+        # Read from the text before cleaning: a date line is furniture the cleaner may drop.
+        published_on, published_on_source = _own_date(text, url)
     content_sha256 = sha256_hex(data if identity is None else identity)
     return Article(
         article_id=article_id_from_sha256(content_sha256),
@@ -153,11 +162,21 @@ def _article_from_document(data: bytes, source_path: str, source_format: str, ba
         url=url,
         title=cleaned.title,
         published_on=published_on,
+        published_on_source=published_on_source,
         body_text=cleaned.body_text,
         content_sha256=content_sha256,
         n_removed_chars=removed,
         batch=batch,
     )
+
+
+def _own_date(text: str, url: str | None) -> tuple[dt.date | None, str | None]:
+    """The date an input without a metadata date gives itself: its date line first, its URL last."""
+    dateline = find_dateline(text)
+    if dateline is not None:
+        return dateline, "dateline"
+    from_url = url_date(url)
+    return (from_url, "url") if from_url is not None else (None, None)
 
 
 def decode_text(data: bytes) -> str:

@@ -40,3 +40,9 @@ def test_a_clause_pointing_elsewhere_in_time_keeps_no_year():
 def test_last_year_and_next_year_count_from_the_date():
     periods = dated_by(find_periods("a deficit last year, savings next year, in the last year"), dt.date(2016, 1, 10))
     assert [(p.text, p.fy_start) for p in periods] == [("last year", "2014/15"), ("next year", "2016/17")]
+
+
+def test_short_and_one_digit_financial_years():
+    found = [(p.text, p.fy_start, p.fy_end) for p in find_periods("deficits of £948m in 2005/6, savings in FY24, by FY26")]
+    assert found == [("in 2005/6", "2005/06", "2005/06"), ("in FY24", "2023/24", "2023/24"), ("by FY26", None, "2025/26")]
+    assert find_periods("on 12/3/2005, in 2005/7") == []

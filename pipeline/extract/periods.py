@@ -79,7 +79,25 @@ def find_periods(text: str) -> list[Period]:
             if period is not None:
                 found.append(period)
     found.extend(_financial_year_periods(text, year_tokens))
+    if "FY" in text:
+        found.extend(_short_fy_periods(text))
     return _without_overlaps(found)
+
+
+# "FY24": the financial year named by the year it ends in (April 2023 to March 2024).
+_SHORT_FY = re.compile(r"(?<![\w/])(?:(?P<lead>in|for|during|by) )?FY ?(?P<yy>[0-9]{2})(?![\w/\-–])")
+
+
+def _short_fy_periods(text: str) -> list[Period]:
+    periods = []
+    for m in _SHORT_FY.finditer(text):
+        start_year = 2000 + int(m.group("yy")) - 1
+        if not _plausible(start_year):
+            continue
+        label = fy_label(start_year)
+        kind = "by" if m.group("lead") == "by" else "in"
+        periods.append(Period(m.start(), m.end(), m.group(), None if kind == "by" else label, label, None, kind))
+    return periods
 
 
 # --- patterns -------------------------------------------------------------------
@@ -104,7 +122,7 @@ _ANCHORS = re.compile(
     # an amount or a longer number. "FY2014/15" may touch its letters.
     rf"(?<=[0-9])(?:(?<![{_NOT_AFTER}][0-9])|(?<=FY[0-9])|(?<=fy[0-9]))"
     rf"(?P<first_tail>(?<=2)00[0-9]{{2}}|(?<=[12])[0-9]{{3}}|[0-9])"
-    rf"{_FY_SEP}(?P<second>[0-9]{{4}}|[0-9]{{2}})(?![0-9]|[/.,:][0-9]|%)"
+    rf"{_FY_SEP}(?P<second>[0-9]{{4}}|[0-9]{{2}}|(?<=[0-9]{{4}}/)[0-9])(?![0-9]|[/.,:][0-9]|%)"
     # "2020" alone: not "2020s", "2,020", "£2020" or one end of "2015-2020".
     rf"|(?<=[0-9])(?<![{_NOT_AFTER}{_DASH}][0-9])(?P<calendar_tail>(?<=1)99[0-9]|(?<=2)0[0-4][0-9])"
     rf"(?![0-9]|{_SP}?[/{_DASH}]{_SP}?[0-9]|[.,:][0-9]|%|\w)"
@@ -255,6 +273,8 @@ def _readings_of_first_part(first: str) -> list[int]:
 
 
 def _is_next_year(year: int, second: str) -> bool:
+    if len(second) == 1:  # "2005/6": only after a four-digit year and a slash (see _ANCHORS)
+        return int(second) == (year + 1) % 10
     if len(second) == 2:
         return int(second) == (year + 1) % 100
     return len(second) == 4 and int(second) == year + 1

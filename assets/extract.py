@@ -29,7 +29,7 @@ from pipeline.extract.stage import OUTPUTS, extract_partitions
 def extracted_candidates(context: dg.AssetExecutionContext, ledger: LedgerPaths):
     """Extract the run's batches whose articles were re-ingested since their candidates were written."""
     batches = run_batches(context)
-    report = extract_partitions(ledger.warehouse, batches, full=ledger.full_rebuild)
+    report = extract_partitions(ledger.warehouse, batches, full=ledger.full_rebuild, reference=ledger.reference)
     context.log.info(f"batches {batches}; extracted {report.processed}")
     for table in OUTPUTS:
         yield dg.MaterializeResult(asset_key=table, metadata=table_metadata(

@@ -40,7 +40,7 @@ def ingested_articles(context: dg.AssetExecutionContext, ledger: LedgerPaths):
     """Read the run's batches whose files or code changed since their partitions were written."""
     batches = run_batches(context)
     report = ingest_batches(ledger.raw, ledger.warehouse, batches, full=ledger.full_rebuild,
-                            dagster_run_id=context.run_id)
+                            dagster_run_id=context.run_id, reference=ledger.reference)
     context.log.info(f"batches {batches}; processed {report.processed}; removed {report.removed}")
     for table in ("articles", "rejected_inputs"):
         # Whole articles make a preview of one long cell per row: the preview leaves the text out.

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipeline.resolve import reference_folder
+
 # One partition per batch folder of the raw folder (`pipeline.batches.partition_key` names it): the ingest and
 # extract assets are partitioned by it; the register, the published tables, runs and DuckDB span every batch.
 # The raw_batches_sensor and `nhs-ledger build` add a key when a folder arrives and delete it when it goes.
@@ -26,10 +28,7 @@ class LedgerPaths(dg.ConfigurableResource):
 
     @property
     def reference(self) -> Path | None:
-        if self.reference_dir:
-            return Path(self.reference_dir).resolve()
-        default = self.raw / "reference"
-        return default if default.is_dir() else None
+        return reference_folder(self.raw, self.reference_dir or None)
 
     @property
     def warehouse(self) -> Path:

@@ -121,7 +121,7 @@ def raw_batches_sensor(context: dg.SensorEvaluationContext, ledger: LedgerPaths)
     if busy is not None:
         return dg.SkipReason(f"waiting for run {busy.run_id} ({busy.job_name}) to finish")
     try:
-        plan = plan_batches(ledger.raw, ledger.warehouse)
+        plan = plan_batches(ledger.raw, ledger.warehouse, reference=ledger.reference)
     except FileNotFoundError as exc:
         return dg.SkipReason(str(exc))
 

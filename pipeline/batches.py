@@ -5,9 +5,10 @@ batch `_root`, see `ingest/inventory.py`); it is the unit of incremental work an
 the Dagster partition. A batch needs processing when:
 
 - `new`: it has no partitions in the warehouse yet;
-- `changed`: its run id (code fingerprint + the bytes of its files, `runs.run_id_for`)
-  differs from the one stored in its partitions: a file was added, changed or deleted,
-  or the code changed;
+- `changed`: its run id (code fingerprint + the bytes of its files, `runs.run_id_for`, + the
+  fingerprint of the reference data's gazetteer when the build has reference data, which the
+  extraction reads) differs from the one stored in its partitions: a file was added, changed
+  or deleted, the code changed, or the reference data came, went or changed;
 - `earlier copies changed`: an input of the batch is a copy of an article of a batch
   that sorts before it (first copy wins, `readers.read_batch`), and that copy
   appeared, moved or went away since the batch was read;
@@ -43,6 +44,7 @@ from urllib.parse import quote, unquote
 import polars as pl
 
 from pipeline import runs, store
+from pipeline.extract import gazetteer
 from pipeline.ingest.inventory import RawFile
 from pipeline.ingest.inventory import list_raw_files as inventory_list_raw_files
 from pipeline.versions import code_fingerprint
@@ -129,8 +131,22 @@ def batch_inputs(files: list[RawFile]) -> list[tuple[str, str]]:
     return [(raw.source_path, file_digest(raw)) for raw in files]
 
 
-def batch_run_id(batch: str, files: list[RawFile]) -> str:
-    return runs.run_id_for(batch, batch_inputs(files))
+# The reference data is an input of every batch's extraction (`pipeline.extract.gazetteer`): a pseudo-input no
+# file's source path can be.
+_REFERENCE_INPUT = "\x00reference"
+
+
+def batch_run_id(batch: str, files: list[RawFile], reference: str | None = None) -> str:
+    """`reference`: the gazetteer fingerprint of the build's reference data (None without any)."""
+    inputs = batch_inputs(files)
+    if reference is not None:
+        inputs.append((_REFERENCE_INPUT, reference))
+    return runs.run_id_for(batch, inputs)
+
+
+def reference_fingerprint(reference: Path | None) -> str | None:
+    """What the extraction reads of a reference folder, for run ids (None: no folder, or no NHS body in it)."""
+    return gazetteer.reference_fingerprint(reference)
 
 
 # Across processes, each batch's run id is kept in a sidecar (the digest index) with a digest of its files'
@@ -138,16 +154,16 @@ def batch_run_id(batch: str, files: list[RawFile]) -> str:
 # batch's hashing began: the run id is trusted when the stats and the code are the same and every file's times
 # are older than that by the racy margin (a file written since would have newer times, or a different stat).
 
-def indexed_run_id(warehouse: Path, batch: str, files: list[RawFile]) -> str:
+def indexed_run_id(warehouse: Path, batch: str, files: list[RawFile], reference: str | None = None) -> str:
     """`batch_run_id`, without reading any input when the batch's files have the stats they had when it was
     last derived (the digest index, brought up to date): a look at an unchanged archive reads no input."""
     started = time.time_ns()
     stats, newest = _stat_signature(files)
-    recorded = {"batch": batch, "stats": stats, "code": code_fingerprint()}
+    recorded = {"batch": batch, "stats": stats, "code": code_fingerprint(), "reference": reference}
     index, written = _digest_index(warehouse, batch)
     if index is not None and {k: index.get(k) for k in recorded} == recorded and newest < written - _RACY_NS:
         return index["run_id"]
-    run_id = batch_run_id(batch, files)
+    run_id = batch_run_id(batch, files, reference)
     store.write_sidecar(warehouse, store.DIGEST_INDEX, batch, {**recorded, "run_id": run_id}, mtime_ns=started)
     return run_id
 
@@ -415,9 +431,10 @@ def stored_batches(warehouse: Path) -> list[str]:
 
 
 def batch_status(warehouse: Path, batch: str, files: list[RawFile], known: dict[str, str], *,
-                 full: bool = False) -> BatchStatus:
-    """Whether one batch needs processing; `known` is `known_before(batch)` over the batches kept."""
-    run_id = indexed_run_id(warehouse, batch, files)
+                 full: bool = False, reference: str | None = None) -> BatchStatus:
+    """Whether one batch needs processing; `known` is `known_before(batch)` over the batches kept; `reference`
+    the fingerprint of the build's reference data (`reference_fingerprint`)."""
+    run_id = indexed_run_id(warehouse, batch, files, reference)
     stored = {table: store.partition_run_id(warehouse, table, batch) for table in (*INGEST_TABLES, *EXTRACT_TABLES)}
     state = read_batch_state(warehouse, batch)
     copies = earlier_copies(known, stored_input_ids(warehouse, batch)) if stored["articles"] else {}
@@ -438,8 +455,9 @@ def batch_status(warehouse: Path, batch: str, files: list[RawFile], known: dict[
     return BatchStatus(batch, tuple(files), run_id, stored["articles"], reason, basis)
 
 
-def plan_batches(raw_dir: Path, warehouse: Path, *, full: bool = False) -> Plan:
-    """What a build of `raw_dir` into `warehouse` has to do, batch by batch, judged from the stored partitions.
+def plan_batches(raw_dir: Path, warehouse: Path, *, full: bool = False, reference: Path | None = None) -> Plan:
+    """What a build of `raw_dir` into `warehouse` has to do, batch by batch, judged from the stored partitions;
+    `reference`: the build's reference folder, if any.
 
     Reads the bytes of the inputs of batches whose files' stats changed (all of them the first time), the
     batches' states and the partitions' footers.
@@ -449,11 +467,12 @@ def plan_batches(raw_dir: Path, warehouse: Path, *, full: bool = False) -> Plan:
     plan = Plan(removed=[b for b in stored_batches(warehouse) if b not in by_batch])
     known: dict[str, str] = {}
     added = 0
+    fingerprint = reference_fingerprint(reference)
     for batch, files in by_batch.items():
         while added < len(kept) and kept[added] < batch:  # the kept batches before this one, in order
             known.update(article_index(warehouse, kept[added]))
             added += 1
-        plan.batches.append(batch_status(warehouse, batch, files, known, full=full))
+        plan.batches.append(batch_status(warehouse, batch, files, known, full=full, reference=fingerprint))
     return plan
 
 

@@ -164,14 +164,17 @@ def materialise(raw: Path, warehouse: Path, *, full: bool = False,
 
     from pipeline.batches import contiguous_runs, drop_batch, plan_batches
     from pipeline.definitions import BATCHES, make_definitions
+    from pipeline.resolve import reference_folder
 
     raw, warehouse = raw.resolve(), warehouse.resolve()
+    # The folder the assets will read (LedgerPaths.reference): the plan's run ids are derived with it.
+    reference = reference_folder(raw, reference)
     home = os.environ.get("DAGSTER_HOME")
     if home:
         Path(home).mkdir(parents=True, exist_ok=True)
     instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
 
-    plan = plan_batches(raw, warehouse, full=full)
+    plan = plan_batches(raw, warehouse, full=full, reference=reference)
     registered = instance.get_dynamic_partitions(BATCHES.name)
     wanted = [b.key for b in plan.batches]
     for key in registered:
@@ -191,7 +194,7 @@ def materialise(raw: Path, warehouse: Path, *, full: bool = False,
     # batch's reading depended on one processed in the pass (bounded: an earlier batch never depends on a later).
     for attempt in range(len(plan.batches) + 1):
         defs = make_definitions(str(raw), str(warehouse), full_rebuild=full and attempt == 0,
-                                reference_dir=str(reference.resolve()) if reference else None)
+                                reference_dir=str(reference) if reference else None)
         groups = contiguous_runs([b.key for b in plan.todo], instance.get_dynamic_partitions(BATCHES.name))
         for index, keys in enumerate(groups or [None]):
             result = _execute_build(defs, instance, keys, downstream=index == len(groups or [None]) - 1)
@@ -207,7 +210,7 @@ def materialise(raw: Path, warehouse: Path, *, full: bool = False,
         processed += [b.name for b in plan.todo if b.name not in processed]
         if not success or not _later_batches_kept(plan):
             break
-        plan = plan_batches(raw, warehouse)
+        plan = plan_batches(raw, warehouse, reference=reference)
         if not plan.todo:
             break
     else:

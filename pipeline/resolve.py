@@ -14,6 +14,14 @@ keys are one body, across articles:
    one article joins the body another article names in full.
 3. Every other key is a body of its own, as before.
 
+A key only aggregate facts name ("CCGs", "30 trusts": a collective) is
+matched to nothing and marked `collective`: no one ODS code stands for it,
+and the match rates leave it out. A bare "NHS <place>" the recogniser typed
+by the article's era alone (no type word in any of its names) that no body
+of its type matches may be the body of the neighbouring era of that name
+("NHS Vale of York" in an article about PCTs is the CCG, none of the PCTs
+having that name): the types of `org_type_eras.csv` that follow each other.
+
 Each body's `org_id` is a stable hash of `ods:<code>` when it has an ODS
 code, else of its representative key (its fullest form). Adding or changing
 reference data therefore changes the `org_id` of the bodies it newly
@@ -45,7 +53,8 @@ from pipeline.register.observations import merge, merged_dates, observe
 from pipeline.register.matching import AMBIGUOUS, MATCHED, NO_CANDIDATE, Entry, Match, Matcher
 from pipeline.register.reference import ReferenceData, bodies_frame, load_reference
 from pipeline.register.report import match_rates
-from pipeline.register.vocabulary import NHS_TYPES
+from pipeline.register.names import has_type_word
+from pipeline.register.vocabulary import NHS_TYPES, eras
 from schemas import REGISTRY
 from schemas.polars_types import polars_schema
 
@@ -53,6 +62,7 @@ REFERENCE_ENV = "NHS_LEDGER_REFERENCE"
 NOT_NHS = "not an NHS type"
 NO_REFERENCE = "no reference data"
 REFERENCE_ONLY = "reference only"
+COLLECTIVE = "collective"
 
 
 def org_id_for(key: str) -> str:
@@ -122,9 +132,39 @@ def _match_to_reference(keys: dict[str, _Key], reference: ReferenceData, article
         return
     matcher = Matcher(_reference_entries(reference))
     for entry in keys.values():
-        if entry.org_type in NHS_TYPES:
+        if entry.org_type in NHS_TYPES and not entry.collective:
             dates = [article_dates[a] for a in entry.articles if article_dates.get(a)]
             entry.match = matcher.match(entry.org_type, entry.names, dates)
+            if entry.match.status == NO_CANDIDATE and _typed_by_era(entry):
+                entry.match = _neighbouring_era(matcher, entry, dates) or entry.match
+
+
+def _typed_by_era(entry: _Key) -> bool:
+    """Is the key's type the recogniser's reading of a bare "NHS <place>", with no type word to go on?"""
+    return entry.org_type in _neighbours() and all(
+        n.startswith("NHS ") and not has_type_word(entry.org_type, n) and not any(
+            has_type_word(other, n) for other in _neighbours()) for n in entry.names)
+
+
+def _neighbours() -> dict[str, tuple[str, ...]]:
+    """The types of the eras before and after each type's: PCT -> (CCG,), CCG -> (PCT, ICB), ICB -> (CCG,)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for era in eras().values():
+        if era.successor_type:
+            out[era.org_type].append(era.successor_type)
+            out[era.successor_type].append(era.org_type)
+    return {t: tuple(sorted(ts)) for t, ts in out.items()}
+
+
+def _neighbouring_era(matcher: Matcher, entry: _Key, dates: list[dt.date]) -> Match | None:
+    found = [(t, m) for t in _neighbours()[entry.org_type]
+             if (m := matcher.match(t, entry.names, dates, nearest=False)).status == MATCHED]
+    if len(found) != 1:
+        return None
+    org_type, m = found[0]
+    return Match(m.status, m.code, m.name, m.score,
+                 f"{m.reason}, a {org_type}: no {entry.org_type} has the name, and the article's era alone "
+                 f"typed it {entry.org_type}", rule=m.rule)
 
 
 def _reference_entries(reference: ReferenceData) -> list[Entry]:
@@ -201,6 +241,12 @@ def _body_row(group: list[str], keys: dict[str, _Key], key_to_id: dict[str, str]
         matched = Counter(m.name for m in matches if m.status == MATCHED)
         name = max(matched, key=lambda n: (matched[n], -_rank(body, n)))
         status, score, reason = MATCHED, best.score, best.reason
+    elif all(e.collective for e in entries) and rep.org_type in NHS_TYPES:
+        name = _canonical_name(names)
+        status, score = COLLECTIVE, None
+        reason = "named only as a collective of bodies (a count or a kind of them): no one ODS code stands for it"
+        if best is not None and best.reason:
+            reason = f"{reason}; {best.reason}"
     else:
         name = _canonical_name(names)
         status = best.status if best is not None else (NOT_NHS if rep.org_type not in NHS_TYPES else NO_REFERENCE)
@@ -249,6 +295,16 @@ def _canonical_name(seen: Counter) -> str:
 def reference_dir_from_env() -> Path | None:
     value = os.environ.get(REFERENCE_ENV, "").strip()
     return Path(value) if value else None
+
+
+def reference_folder(raw_dir: Path, explicit: Path | str | None = None) -> Path | None:
+    """The reference folder a build of `raw_dir` reads: the one given, else NHS_LEDGER_REFERENCE's, else
+    RAW/reference when it exists. One answer for the register, the gazetteer and the run ids."""
+    chosen = Path(explicit) if explicit else reference_dir_from_env()
+    if chosen is not None:
+        return chosen.resolve()
+    default = Path(raw_dir) / "reference"
+    return default.resolve() if default.is_dir() else None
 
 
 def resolve_register(warehouse: Path, reference_dir: Path | None = None) -> Register:

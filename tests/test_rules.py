@@ -8,9 +8,11 @@ import pytest
 
 from pipeline.extract.bodies import find_candidates
 from pipeline.extract.extractor import extract_article
+from pipeline.extract.gazetteer import Gazetteer
 from pipeline.extract.orgs import find_org_mentions
 from pipeline.ingest.inventory import list_raw_files
 from pipeline.ingest.readers import read_batch
+from pipeline.register.reference import ReferenceBody, ReferenceName
 from pipeline.rules import catalogue, documented
 
 RULES = catalogue()
@@ -36,6 +38,11 @@ def test_rule_fires_on_its_example(rule):
         assert rule.rule_id in {c.rule_id for c in find_candidates(text, find_org_mentions(text))}
     elif rule.layer == "org":
         assert any(documented(m.rule_id, {rule.rule_id}) for m in find_org_mentions(text))
+    elif rule.layer == "gazetteer":
+        # Only a build with reference data has a gazetteer: one made up for the body the example names.
+        body = ReferenceBody("RZ1", "trust", [ReferenceName("Barchester Health NHS Trust", "test")], None, None, False)
+        extraction = extract_article("0" * 16, text, gazetteer=Gazetteer([body]))
+        assert rule.rule_id in {m["rule_id"] for m in extraction.mentions}
     elif rule.rule_id == "list.":
         assert any(f["rule_id"].startswith("list.") for f in _facts(text))
     elif rule.rule_id.startswith("merge."):

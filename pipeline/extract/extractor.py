@@ -47,8 +47,13 @@ def stable_id(prefix: str, *parts: object) -> str:
     return f"{prefix}_{digest[:16]}"
 
 
-def extract_article(article_id: str, text: str, published_on: dt.date | None = None) -> Extraction:
+def extract_article(article_id: str, text: str, published_on: dt.date | None = None, *,
+                    gazetteer=None) -> Extraction:
+    """`gazetteer`: a `pipeline.extract.gazetteer.Gazetteer` of the build's reference data, whose bodies join the
+    recogniser's mentions (the recogniser's win where they overlap)."""
     mentions = find_org_mentions(text, published_on)
+    if gazetteer is not None:
+        mentions = gazetteer.add_to(text, mentions, published_on)
     result = Extraction(mentions=[_mention_row(article_id, m) for m in mentions])
     money = [m for m in find_money(text) if m.currency == "GBP"]
     rows = find_text_tables(text)

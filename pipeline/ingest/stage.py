@@ -40,23 +40,27 @@ def batch_inputs(files: list[RawFile]) -> list[tuple[str, str]]:
 
 
 def ingest_raw(raw_dir: Path, warehouse: Path, *, full: bool = False,
-               dagster_run_id: str | None = None) -> IngestReport:
+               dagster_run_id: str | None = None, reference: Path | None = None) -> IngestReport:
     """Every batch of the raw folder."""
     by_batch = batches.list_batches(raw_dir)
     return ingest_batches(raw_dir, warehouse, list(by_batch), full=full, dagster_run_id=dagster_run_id,
-                          by_batch=by_batch)
+                          by_batch=by_batch, reference=reference)
 
 
 def ingest_batch(raw_dir: Path, warehouse: Path, batch: str, *, full: bool = False,
-                 dagster_run_id: str | None = None) -> bool:
+                 dagster_run_id: str | None = None, reference: Path | None = None) -> bool:
     """One batch (one Dagster partition); whether it was read (False: up to date, or gone and dropped)."""
-    return batch in ingest_batches(raw_dir, warehouse, [batch], full=full, dagster_run_id=dagster_run_id).processed
+    return batch in ingest_batches(raw_dir, warehouse, [batch], full=full, dagster_run_id=dagster_run_id,
+                                   reference=reference).processed
 
 
 def ingest_batches(raw_dir: Path, warehouse: Path, names: list[str], *, full: bool = False,
                    dagster_run_id: str | None = None,
-                   by_batch: dict[str, list[RawFile]] | None = None) -> IngestReport:
+                   by_batch: dict[str, list[RawFile]] | None = None,
+                   reference: Path | None = None) -> IngestReport:
     """The batches `names` that need it, in name order, after dropping the batches whose folder is gone.
+
+    `reference`: the build's reference folder, whose gazetteer the extraction reads: part of the run ids.
 
     Name order makes the first copy of a duplicate win as in a full build; a batch processed out of order (two
     partition runs at once) is caught by its next plan, as `earlier copies changed`.
@@ -68,10 +72,11 @@ def ingest_batches(raw_dir: Path, warehouse: Path, names: list[str], *, full: bo
             batches.drop_batch(warehouse, gone)
             report.removed.append(gone)
     todo = [b for b in sorted(set(names)) if b in by_batch]
+    fingerprint = batches.reference_fingerprint(reference)
     total, done = sum(len(by_batch[b]) for b in todo), 0
     # Which batches will be read is known before the first is written (a batch whose earlier copies change
     # meanwhile is read here, in this process), so their files can be read ahead by the workers.
-    ahead = [b for b in todo if _needs_reading(_status(warehouse, b, by_batch[b], full)[0])]
+    ahead = [b for b in todo if _needs_reading(_status(warehouse, b, by_batch[b], full, fingerprint)[0])]
     parallel = parallel_work.use_workers(sum(len(by_batch[b]) for b in ahead))
     pieces = parallel_work.pieces_per_job(len(ahead), parallel)
     units = [(b, tuple(by_batch[b][start:stop])) for b in ahead
@@ -81,7 +86,7 @@ def ingest_batches(raw_dir: Path, warehouse: Path, names: list[str], *, full: bo
     for batch in todo:
         files = by_batch[batch]
         items = [item for _ in range(units_of[batch]) for item in next(reads)] if batch in units_of else None
-        status, known = _status(warehouse, batch, files, full)
+        status, known = _status(warehouse, batch, files, full, fingerprint)
         if _needs_reading(status):
             _ingest_one(warehouse, batch, status, known, _read_files(files) if items is None else items,
                         dagster_run_id=dagster_run_id)
@@ -95,11 +100,11 @@ def ingest_batches(raw_dir: Path, warehouse: Path, names: list[str], *, full: bo
     return report
 
 
-def _status(warehouse: Path, batch: str, files: list[RawFile], full: bool
+def _status(warehouse: Path, batch: str, files: list[RawFile], full: bool, reference: str | None = None
             ) -> tuple[batches.BatchStatus, dict[str, str]]:
     """Whether the batch must be read, and the articles before it (id -> source path) it was judged against."""
     known = batches.known_before(warehouse, batch)
-    return batches.batch_status(warehouse, batch, files, known, full=full), known
+    return batches.batch_status(warehouse, batch, files, known, full=full, reference=reference), known
 
 
 def _needs_reading(status: batches.BatchStatus) -> bool:

@@ -103,7 +103,7 @@ def calibrate(reference_dir: Path, gold_files: Iterable[Path] = ()) -> Calibrati
     for body in data.bodies.values():
         for n in body.names:
             if not n.inferred:
-                text = " ".join(tokens(core(body.org_type, n.name)))
+                text = " ".join(tokens(core(body.org_type, n.name), body.org_type))
                 words_of.setdefault(body.code, set()).update(text.split())
                 if body.org_type in _NHS_TYPES:
                     by_type.setdefault(body.org_type, []).append((text, body.code, n.name))
@@ -189,9 +189,9 @@ def _gold_pairs(gold_files: Iterable[Path]) -> list[tuple[float, bool, str, str]
             for org in json.loads(line).get("orgs", []):
                 if org.get("org_type") not in _NHS_TYPES:
                     continue
-                a = tokens(core(org["org_type"], org["name"]))
+                a = tokens(core(org["org_type"], org["name"]), org["org_type"])
                 for alias in org.get("aliases", []):
-                    b = tokens(core(org["org_type"], alias))
+                    b = tokens(core(org["org_type"], alias), org["org_type"])
                     if a != b:
                         pairs.append((fuzz.ratio(" ".join(a), " ".join(b)), compatible(b, a), alias, org["name"]))
     return pairs

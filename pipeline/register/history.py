@@ -78,13 +78,13 @@ def _pct_to_ccg(data: ReferenceData) -> list[Link]:
         if body.org_type == "CCG" and opened_then and (body.valid_to is None or body.valid_to >= transition):
             for n in body.names:
                 if not n.inferred:
-                    ccgs[tokens(core("CCG", n.name))].add(body.code)
+                    ccgs[tokens(core("CCG", n.name), "CCG")].add(body.code)
                     names.setdefault(body.code, n.name)
     links = []
     for body in data.bodies.values():
         if body.org_type != "PCT" or (body.valid_to is not None and body.valid_to < pct_era.ended):
             continue
-        hits = set().union(*(ccgs.get(tokens(core("PCT", n.name)), set()) for n in body.names))
+        hits = set().union(*(ccgs.get(tokens(core("PCT", n.name), "PCT"), set()) for n in body.names))
         if len(hits) == 1:
             ccg = hits.pop()
             links.append(Link(body.code, ccg, transition, PCT_TO_CCG,

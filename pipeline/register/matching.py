@@ -9,7 +9,10 @@ order, the first that finds anything deciding:
 2. the same core, type words and a leading NHS set aside ("Salford CCG" =
    "NHS SALFORD CCG"),
 3. the same core without the words a name may carry or drop ("NHS
-   Manchester" = "Manchester Teaching PCT"),
+   Manchester" = "Manchester Teaching PCT"; a trust's "acute", "university",
+   "hospitals": "East Kent Hospitals FT" = "East Kent Hospitals University
+   NHS Foundation Trust"), then the same words in another order ("Cheshire
+   West PCT" = "Western Cheshire PCT"),
 4. a fuzzy match (rapidfuzz), for typos and shortenings ("NHS South
    Gloucester" = "South Gloucestershire PCT"): the names must have the same
    number of words, equal compass and kind words ("North Lincolnshire" is
@@ -131,22 +134,25 @@ class Matcher:
         self._full: dict[tuple[str, str], dict[str, str]] = {}
         self._core: dict[tuple[str, str], dict[str, str]] = {}
         self._tokens: dict[tuple[str, str], dict[str, str]] = {}
+        self._word_sets: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
         self._choices: dict[str, list[tuple[str, str, str]]] = {}  # type -> [(token string, code, name)]
         for entry in entries:
             self.entries[entry.code] = entry
             for name in entry.names:
                 c = core(entry.org_type, name)
-                t = " ".join(tokens(c))
+                t = " ".join(tokens(c, entry.org_type))
                 self._full.setdefault((entry.org_type, full_form(name)), {}).setdefault(entry.code, name)
                 self._core.setdefault((entry.org_type, c), {}).setdefault(entry.code, name)
                 self._tokens.setdefault((entry.org_type, t), {}).setdefault(entry.code, name)
+                self._word_sets.setdefault((entry.org_type, tuple(sorted(t.split()))), {}).setdefault(
+                    entry.code, name)
                 self._choices.setdefault(entry.org_type, []).append((t, entry.code, name))
                 self._words_of.setdefault(entry.code, set()).update(t.split())
         self._strings = {t: [c[0] for c in cs] for t, cs in self._choices.items()}
         # How many bodies' names use each word (the other names count as one body each).
         self._word_bodies: Counter[str] = Counter(w for words in self._words_of.values() for w in words)
         for org_type, name in other_names:
-            self._word_bodies.update(set(tokens(core(org_type, name))))
+            self._word_bodies.update(set(tokens(core(org_type, name), org_type)))
         self._aliases = {(a.org_type, core(a.org_type, a.alias)): a.canonical for a in curated_aliases()}
 
     def match(self, org_type: str, names: Iterable[str], dates: Iterable[dt.date] = (),
@@ -168,7 +174,9 @@ class Matcher:
             ("same name once type words are set aside",
              lambda n: self._core.get((org_type, core(org_type, n)), {})),
             ("same name without optional words", lambda n: self._tokens.get(
-                (org_type, " ".join(tokens(core(org_type, n)))), {})),
+                (org_type, " ".join(tokens(core(org_type, n), org_type))), {})),
+            ("same words in another order", lambda n: self._word_sets.get(
+                (org_type, tuple(sorted(tokens(core(org_type, n), org_type)))), {})),
         )
         for label, lookup in tiers:
             hits = {code: ref_name for name in names
@@ -192,7 +200,7 @@ class Matcher:
         matched_name: dict[str, str] = {}
         nearest: tuple[float, str] = (0.0, "")
         for name in names:
-            query = tokens(core(org_type, name))
+            query = tokens(core(org_type, name), org_type)
             cutoff = None if want_nearest else FUZZY_THRESHOLD
             for _, score, i in process.extract(" ".join(query), strings, scorer=fuzz.ratio, limit=25,
                                                score_cutoff=cutoff):

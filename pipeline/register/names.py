@@ -81,14 +81,25 @@ def _optional_pattern() -> re.Pattern:
 _OPTIONAL = _optional_pattern()
 
 
+@lru_cache(maxsize=None)
+def _type_optional(org_type: str) -> frozenset[str]:
+    return frozenset(word for word, means in vocabulary("optional_word_for").items()
+                     if org_type in means.split(";"))
+
+
 @lru_cache(maxsize=65536)
-def tokens(core_text: str) -> tuple[str, ...]:
-    """The words of a core that identify the body: optional words set aside.
+def tokens(core_text: str, org_type: str = "") -> tuple[str, ...]:
+    """The words of a core that identify the body: optional words set aside (those of every type, and those of
+    `org_type`: a trust's "acute" or "hospitals"), and each word in one spelling of its variants ("hospitals"
+    as "hospital", "northern" as "north").
 
     Never empty: a core made only of optional words ("city") keeps its words.
     """
-    kept = tuple(_OPTIONAL.sub(" ", core_text).split())
-    return kept or tuple(core_text.split())
+    variant = vocabulary("word_variant")
+    optional = _type_optional(org_type)
+    words = [variant.get(w, w) for w in _OPTIONAL.sub(" ", core_text).split()]
+    kept = tuple(w for w in words if w not in optional)
+    return kept or tuple(words) or tuple(variant.get(w, w) for w in core_text.split())
 
 
 def full_form(name: str) -> str:

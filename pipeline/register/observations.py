@@ -10,7 +10,8 @@ The merge gives exactly what one pass over all the rows gives (the rows of every
 batch's mentions in batch order, then every batch's facts): per key, the org
 type first seen, the names counted in the order they first appear (the matcher
 reads them in that order), every alias, every article, and the members of the
-last fact that names some.
+last fact that names some; and whether the key only ever names a collective (the
+body of aggregate facts only: "CCGs", "30 trusts"), which no one ODS code stands for.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 MENTIONS, FACTS = "mentions", "facts"
-FORMAT = 3  # of what `observe` returns: stored observations of another format are derived again
+FORMAT = 4  # of what `observe` returns: stored observations of another format are derived again
 
 
 @dataclass
@@ -34,6 +35,7 @@ class KeyEvidence:
     articles: set[str] = field(default_factory=set)
     members: list[str] = field(default_factory=list)
     match: object = None  # the register's `Match`, once matched
+    collective: bool = False  # named only by aggregate facts, in every batch that names it
 
     @property
     def core(self) -> str:
@@ -62,13 +64,19 @@ def observe(mentions: pl.DataFrame, facts: pl.DataFrame, articles: pl.DataFrame 
     for key, name, org_type, article_id, surface in mentions.select(columns).iter_rows():
         _see(mention_phase, key, name, org_type, article_id, surface)
     fact_phase: dict[str, _Seen] = {}
-    columns = ["org_key", "org_name", "org_type", "article_id", "member_org_keys", "member_names", "member_types"]
-    for key, name, org_type, article_id, member_keys, member_names, member_types in facts.select(columns).iter_rows():
+    aggregate: set[str] = set()
+    as_body: set[str] = set(mention_phase)
+    columns = ["org_key", "org_name", "org_type", "article_id", "member_org_keys", "member_names", "member_types",
+               "scope"]
+    for key, name, org_type, article_id, member_keys, member_names, member_types, scope in \
+            facts.select(columns).iter_rows():
         _see(fact_phase, key, name, org_type, article_id)
+        (aggregate if scope == "aggregate" else as_body).add(key)
         if member_keys:
             fact_phase[key].members = list(member_keys)
             for member, member_name, member_type in zip(member_keys, member_names, member_types):
                 _see(fact_phase, member, member_name, member_type, article_id)
+                as_body.add(member)
     dates = {} if articles is None else {
         a: d.isoformat() for a, d in articles.select(["article_id", "published_on"]).iter_rows() if d is not None}
     # Each key's articles as positions in the batch's list of them: a third of the size, and as fast to merge.
@@ -80,6 +88,7 @@ def observe(mentions: pl.DataFrame, facts: pl.DataFrame, articles: pl.DataFrame 
         FACTS: [seen.as_json(key, positions) for key, seen in fact_phase.items()],
         "articles": article_ids,
         "dates": dates,
+        "collectives": sorted(aggregate - as_body),
     }
 
 
@@ -95,6 +104,12 @@ def _see(phase: dict[str, _Seen], key: str, name: str, org_type: str, article_id
 def merge(observations: list[dict]) -> dict[str, KeyEvidence]:
     """The evidence for every key, from the observations of the batches in batch order."""
     keys: dict[str, KeyEvidence] = {}
+    collective: dict[str, bool] = {}
+    for observed in observations:
+        only_aggregate = set(observed["collectives"])
+        for phase in (MENTIONS, FACTS):
+            for key, *_ in observed[phase]:
+                collective[key] = collective.get(key, True) and key in only_aggregate
     for phase in (MENTIONS, FACTS):
         for observed in observations:
             article_ids = observed["articles"]
@@ -106,6 +121,8 @@ def merge(observations: list[dict]) -> dict[str, KeyEvidence]:
                 entry.articles.update(map(article_ids.__getitem__, articles))
                 if members is not None:
                     entry.members = list(members)
+    for key, entry in keys.items():
+        entry.collective = collective.get(key, False)
     return keys
 
 

@@ -14,6 +14,11 @@ Layouts read:
 - CSVs with a header naming code, name and optionally type, open and close
   columns (`ods_vocabulary.csv` lists the accepted headers), including ONS
   lookups (`PCO12CDO`, `PCO12NM`: one body per column prefix).
+- JSON objects of records keyed by ONS code, each naming an ODS code and a
+  name with the same column names (ONS's names files as postcodes.io
+  publishes them: `{"E38000143": {"ccg19cdh": "01G", "name": "NHS
+  Salford"}}`); records not keyed by an English ONS code are left out. JSON without
+  ODS codes (ONS code history, `{ONS code: name}`) is reported and skipped.
 
 Files are decoded as UTF-8, else cp1252 (older ONS files); CR-only line
 endings are read as line ends. A file that cannot be read is recorded in
@@ -28,6 +33,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 import zipfile
 from collections import Counter, defaultdict
@@ -42,6 +48,7 @@ from pipeline.register.vocabulary import eras, vocabulary
 MAX_FILE_BYTES = 512 * 1024 * 1024  # the whole ODS succ file is tens of MB; anything far larger is not one
 SUB_ICB = "sub-ICB location"
 _ODS_CODE = re.compile(r"^[A-Z0-9]{1,10}$")
+_ONS_CODE = re.compile(r"^[A-Z]\d{8}$")
 _ONS_COLUMN = re.compile(r"^([a-z]+)\d{2}(cdo|cdh|nm|cd)$")
 _EFILE_MIN_COLUMNS = 12
 
@@ -72,7 +79,7 @@ class Succession:
 @dataclass(frozen=True)
 class FileReport:
     file: str
-    layout: str               # efile, succ, header, ignored, unreadable
+    layout: str               # efile, succ, header, json, ignored, unreadable
     org_type: str | None
     rows: int
     problem: str | None = None
@@ -128,8 +135,8 @@ def load_reference(directory: Path | None) -> ReferenceData:
     for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")):
         label = path.relative_to(root).as_posix()
         suffix = path.suffix.lower()
-        if suffix not in (".csv", ".zip"):
-            data.files.append(FileReport(label, "ignored", None, 0, "not a CSV file or a zip of them"))
+        if suffix not in (".csv", ".zip", ".json"):
+            data.files.append(FileReport(label, "ignored", None, 0, "not a CSV or JSON file or a zip of them"))
             continue
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
@@ -141,6 +148,9 @@ def load_reference(directory: Path | None) -> ReferenceData:
             continue
         if suffix == ".zip" and not members:
             data.files.append(FileReport(label, "ignored", None, 0, "the zip holds no CSV file"))
+        if suffix == ".json":
+            _read_json(data, label, path.stem, raw)
+            continue
         for member, content in members:
             _read_file(data, f"{label}!{member}" if member else label, Path(member or path.name).stem, content)
     data.bodies = build_bodies(data.rows)
@@ -329,6 +339,46 @@ def _read_header_csv(data: ReferenceData, label: str, file_types: list[str], row
     elif untyped:
         problem = f"{untyped} rows of unknown type (add a type column, or name the file for its type)"
     data.files.append(FileReport(label, "header", file_type, kept, problem))
+
+
+def _read_json(data: ReferenceData, label: str, stem: str, content: bytes) -> None:
+    try:
+        parsed = json.loads(decode(content))
+    except ValueError as exc:
+        data.files.append(FileReport(label, "unreadable", None, 0, f"not readable JSON: {exc}"))
+        return
+    records = parsed if isinstance(parsed, dict) else {}
+    fields = sorted({k for r in records.values() if isinstance(r, dict) for k in r})
+    roles: dict[str, int] = {}
+    for columns in _column_roles(fields).values():  # "name", and "ccg19cdh" (an ONS column of ODS codes)
+        for role, i in columns.items():
+            roles.setdefault(role, i)
+    if not records or "code" not in roles or "name" not in roles:
+        data.files.append(FileReport(label, "ignored", None, 0, "JSON without records of ODS codes and names"))
+        return
+    code_field, name_field = fields[roles["code"]], fields[roles["name"]]
+    file_types = [t for t in file_types_for(stem) if t != "successions"]
+    file_type = file_types[0] if len(file_types) == 1 else None
+    english = tuple(vocabulary("ons_country"))
+    kept = untyped = 0
+    for line, (key, record) in enumerate(records.items(), start=1):
+        if not isinstance(record, dict):
+            continue
+        if not (_ONS_CODE.match(key) and key.startswith(english)):
+            continue  # a record of Wales, Scotland or Northern Ireland, or a header row written as a record
+        code, name = str(record.get(code_field) or "").strip().upper(), str(record.get(name_field) or "").strip()
+        if not _ODS_CODE.match(code) or not name:
+            continue
+        org_type = _type_from_name(name) or file_type
+        if org_type is None:
+            untyped += 1
+            continue
+        data.rows.append(ReferenceRow(code=code, name=name, org_type=org_type, valid_from=None, valid_to=None,
+                                      closed=False, parent_code=None, role=None, source=label, line=line,
+                                      official=False))
+        kept += 1
+    problem = f"{untyped} records of unknown type (name the file for its type)" if untyped else None
+    data.files.append(FileReport(label, "json", file_type, kept, problem))
 
 
 # ---------------------------------------------------------------- bodies

@@ -3,7 +3,8 @@
 What belongs here: figures computed from the `organisations` table alone,
 so a build, a release and a user's own query agree (PUDL's users watch the
 same number). Only bodies the articles name count; bodies present only as
-successors come from the reference data and always carry a code.
+successors come from the reference data and always carry a code, and
+collectives ("CCGs", "30 trusts") are no bodies.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from pipeline.register.vocabulary import NHS_TYPES
 
 
 def _named_nhs_bodies(organisations: pl.DataFrame) -> pl.DataFrame:
-    return organisations.filter(pl.col("org_type").is_in(NHS_TYPES) & (pl.col("n_articles") > 0))
+    # A collective ("30 trusts") is no body: no ODS code could stand for it.
+    return organisations.filter(pl.col("org_type").is_in(NHS_TYPES) & (pl.col("n_articles") > 0)
+                                & (pl.col("match_status") != "collective"))
 
 
 def match_rates(organisations: pl.DataFrame) -> dict[str, dict[str, float]]:

@@ -668,6 +668,7 @@ def find_org_mentions(text: str, published_on: datetime.date | None = None) -> l
         r[_KEY] = org_key(r[_TYPE], r[_NAME])
     _merge_forms(raws)
     raws = _with_defined_abbreviations(raws, text)
+    raws = _with_places_standing_for_bodies(raws, text)
     fullest: dict[str, str] = {}
     for r in raws:
         if len(r[_NAME]) > len(fullest.get(r[_KEY], "")):
@@ -684,6 +685,42 @@ _PLACE_FIRST = frozenset({"sfx", "pre"})
 # Type words in brackets ("Warrington (PCT)") are no abbreviation of a body.
 _SUFFIX_WORDS = frozenset(s.phrase for s in _SUFFIXES) | _ACRONYMS
 _ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z&]{1,7})\)")
+
+
+# "Hillingdon and Cambridgeshire posting debts of £52m" after "NHS Hillingdon" and "NHS Cambridgeshire": once an
+# article has named a commissioner by its place, the place alone, as the subject of a clause, stands for it.
+_PLACE_STANDS_FOR = frozenset({"PCT", "CCG", "ICB"})
+_BEFORE_A_PLACE = re.compile(r"(?:\b(?:in|across|around|of|to|from|for|near|at|on|into|throughout|outside|"
+                             r"within|the|and|or|,)\s*|[\w’']\s)$", re.I)
+_AFTER_A_PLACE = re.compile(r"\s*(?:,|and\b|[’']s\b|\s(?:is|was|has|had|have|posted|reported|faces|forecast|"
+                            r"predicted|expects|plans|must|will|needs|ended|overspent|saved|ran|recorded|posting|reporting|forecasting)\b)")
+
+
+def _with_places_standing_for_bodies(raws: list[list], text: str) -> list[list]:
+    places: dict[str, list] = {}
+    for r in raws:
+        if r[_TYPE] in _PLACE_STANDS_FOR and ":" in r[_KEY]:
+            core = r[_KEY].split(":", 1)[1]
+            if core and core.replace(" ", "").isalpha():
+                places.setdefault(core, r)
+    if not places:
+        return raws
+    spans = sorted((r[_START], r[_END]) for r in raws)
+    starts = [a for a, _ in spans]
+    added = []
+    for core, body in places.items():
+        written = " ".join(w.capitalize() if w not in ("and", "of", "the", "upon", "on") else w for w in core.split())
+        for m in re.finditer(r"(?<![\w’'-])" + re.escape(written) + r"(?![\w’'-])", text):
+            i = bisect.bisect_right(starts, m.start()) - 1
+            if i >= 0 and spans[i][1] > m.start():
+                continue  # part of a name found already
+            before = text[max(0, m.start() - 14):m.start()]
+            if _BEFORE_A_PLACE.search(before) and not re.search(r"(?:^|[.!?:;]\s*|\n\s*|,\s|and\s)$", before):
+                continue  # "patients in Hillingdon": the place, not the body
+            if not _AFTER_A_PLACE.match(text, m.end()):
+                continue
+            added.append([m.start(), m.end(), body[_TYPE], body[_NAME], "org.place_for_body", body[_KEY]])
+    return sorted(raws + added, key=lambda r: (r[_START], r[_END])) if added else raws
 
 
 def _with_defined_abbreviations(raws: list[list], text: str) -> list[list]:

@@ -146,7 +146,9 @@ def _same_fact(a: FactDraft, b: FactDraft) -> bool:
     if a.is_component != b.is_component:
         return False
     if (a.money.amount_gbp is None) != (b.money.amount_gbp is None):
-        return False
+        # "save up to £20bn" and "between £15bn and £20bn": a range and the single figure at its top.
+        single, span = (a.money, b.money) if a.money.amount_gbp is not None else (b.money, a.money)
+        return span.high_gbp is not None and single.amount_gbp == span.high_gbp
     if a.money.amount_gbp is None:
         return a.money.low_gbp == b.money.low_gbp and a.money.high_gbp == b.money.high_gbp
     if a.money.start == b.money.start:

@@ -118,6 +118,8 @@ def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[F
         if rule_id == "deficit.shortfall" and _near_savings_words(ctx.text, cue):
             table, rule_id, measure_hint = "savings", "saving.shortfall", "shortfall"
     body = labelled.body if labelled is not None else _body_for(ctx, money, sentence_no, drafts, header)
+    if body is None and _sector_figure(money, "savings"):
+        body = _THE_NHS  # "the drive to achieve £20bn in efficiency savings": billions with no body are the NHS's
     if body is None:
         return None
     if body.org_type == "national" and body.scope == "org" and _sector_figure(money, table) \

@@ -55,18 +55,30 @@ def article_year(ctx: ArticleContext, published_on) -> tuple[str, str] | None:
 
 
 def with_article_year(ctx: ArticleContext, drafts: list[FactDraft], published_on) -> list[FactDraft]:
-    """Drafts with no period of their own, in the article's year unless their clause points elsewhere."""
+    """Drafts with no period of their own take the year their paragraph last named, else the article's year,
+    unless their clause points elsewhere in time."""
     if not any(d.fy_start is None and d.fy_end is None and d.horizon_years is None for d in drafts):
         return drafts
     year = article_year(ctx, published_on)
-    if year is None:
-        return drafts
-    label, why = year
     marker = _elsewhere_in_time()
     dated = []
     for d in drafts:
         if d.fy_start is None and d.fy_end is None and d.horizon_years is None and d.period_text is None \
                 and d.measure not in _TIMELESS_MEASURES and not marker.search(ctx.text, d.evidence_start, d.evidence_end):
-            d = replace(d, fy_start=label, fy_end=label, period_text=why)
+            found = _paragraph_year(ctx, d) or year
+            if found is not None:
+                label, why = found
+                d = replace(d, fy_start=label, fy_end=label, period_text=why)
         dated.append(d)
     return dated
+
+
+def _paragraph_year(ctx: ArticleContext, draft: FactDraft) -> tuple[str, str] | None:
+    """The single financial year named earlier in the draft's own paragraph (its line), if there is one."""
+    line_start = ctx.text.rfind("\n", 0, draft.evidence_start) + 1
+    years = {p.fy_end: p.text for p in ctx.periods_in(line_start, draft.evidence_start)
+             if p.kind not in ("calendar", "horizon", "between") and p.fy_end and p.fy_start in (None, p.fy_end)}
+    if len(years) == 1:
+        label, text = next(iter(years.items()))
+        return label, text
+    return None

@@ -658,6 +658,7 @@ def find_org_mentions(text: str, published_on: datetime.date | None = None) -> l
         # are bounded, so this stays linear.
         # A run whose bodies end before it does ("Monitor and the NHS Trust ...") is read on from the last one.
         pos = at + max(e for _, e, _, _, _ in pieces) if pieces else at + 1
+    raws = _with_listed_members(raws, text, published_on)
     if not raws:
         return []
     if isinstance(published_on, datetime.datetime):  # a datetime does not compare with a date
@@ -694,6 +695,40 @@ _BEFORE_A_PLACE = re.compile(r"(?:\b(?:in|across|around|of|to|from|for|near|at|o
                              r"within|the|and|or|,)\s*|[\w’']\s)$", re.I)
 _AFTER_A_PLACE = re.compile(r"\s*(?:,|and\b|[’']s\b|\s(?:is|was|has|had|have|posted|reported|faces|forecast|"
                             r"predicted|expects|plans|must|will|needs|ended|overspent|saved|ran|recorded|posting|reporting|forecasting)\b)")
+
+
+# "the county's four CCGs – North Derbyshire, Hardwick, Erewash and Southern Derbyshire": a list of places
+# after a plural type word names one body of that type each.
+_LIST_TYPES = {"CCGs": "CCG", "PCTs": "PCT", "ICBs": "ICB", "ICSs": "ICB", "trusts": "trust", "SHAs": "SHA",
+               "clinical commissioning groups": "CCG", "primary care trusts": "PCT", "integrated care boards": "ICB"}
+_LISTED_NAME = r"[A-Z][\w’'&-]*(?: (?:and the |of |upon |on |in |with )?[A-Z][\w’'&-]*){0,4}"
+_LISTED_MEMBERS = re.compile(
+    r"\b(?P<type>" + "|".join(sorted(map(re.escape, _LIST_TYPES), key=len, reverse=True)) + r")"
+    r"(?: \w+){0,2}?\s*(?:[–—:]|\s-|\(|, (?:namely|including|of which)\b)\s*"
+    rf"(?P<list>{_LISTED_NAME}(?:, {_LISTED_NAME}){{1,8}},? and {_LISTED_NAME})"
+)
+_LISTED_ITEM = re.compile(_LISTED_NAME)
+
+
+def _with_listed_members(raws: list[list], text: str, published_on) -> list[list]:
+    if "–" not in text and ":" not in text and "(" not in text and " - " not in text and "namely" not in text \
+            and "including" not in text:
+        return raws
+    spans = sorted((r[_START], r[_END]) for r in raws)
+    starts = [a for a, _ in spans]
+    added = []
+    for m in _LISTED_MEMBERS.finditer(text):
+        org_type = _LIST_TYPES[m.group("type")]
+        for item in _LISTED_ITEM.finditer(text, m.start("list"), m.end("list")):
+            name = item.group()
+            if name in ("and", "The") or name.split()[0] in _LEAD_STOP:
+                continue
+            i = bisect.bisect_right(starts, item.start()) - 1
+            if i >= 0 and spans[i][1] > item.start():
+                continue
+            full = f"{name} {'CCG' if org_type == 'CCG' else org_type}" if org_type != "trust" else name
+            added.append([item.start(), item.end(), org_type, full, "org.listed_member", org_key(org_type, name)])
+    return sorted(raws + added, key=lambda r: (r[_START], r[_END])) if added else raws
 
 
 def _with_places_standing_for_bodies(raws: list[list], text: str) -> list[list]:

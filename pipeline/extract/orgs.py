@@ -604,8 +604,7 @@ _START, _END, _TYPE, _NAME, _RULE, _KEY = range(6)
 
 # Tables and headings print names in capitals ("NORTH BRISTOL NHS TRUST"). A run of such words is read in
 # title case (a copy of the same length, so every span still points into the text); acronyms stay.
-_CAPITALS_GATE = re.compile(r"[A-Z]{4}[ ,]+[A-Z]|[A-Z][ ,]+[A-Z]{4}")
-_CAPITALS_RUN = re.compile(r"\b[A-Z][A-Z’'&-]+(?:[ ,]+[A-Z][A-Z’'&-]*)+\b")
+_CAPITALS_RUN = re.compile(r"[A-Z](?<![\w’'\-].)[A-Z’'&\-]+(?:[ ,]+[A-Z][A-Z’'&\-]*)+\b")
 _CAPITALS_WORD = re.compile(r"[A-Z][A-Z’'-]*")
 _LOWER_IN_NAMES = frozenset({"AND", "OF", "THE", "ON", "UPON", "IN"})
 _ACRONYMS = frozenset({"NHS", "CCG", "CCGS", "ICB", "ICBS", "ICS", "PCT", "PCTS", "SHA", "FT", "STP", "UK", "LMC",
@@ -625,14 +624,15 @@ def _title_word(m: re.Match[str]) -> str:
 
 def _title_case_run(m: re.Match[str]) -> str:
     run = m.group()
-    if sum(1 for w in _CAPITALS_WORD.findall(run) if w not in _ACRONYMS and len(w) > 2) < 1:
+    # A run of short acronyms ("CPR CCG") stays as written: only a run with a word of four letters or more
+    # ("NORTH BRISTOL NHS TRUST") is a name printed in capitals.
+    if sum(1 for w in _CAPITALS_WORD.findall(run) if w not in _ACRONYMS and len(w) > 3) < 1:
         return run
     return _CAPITALS_WORD.sub(_title_word, run)
 
 
 def _readable_capitals(text: str) -> str:
-    if not _CAPITALS_GATE.search(text):
-        return text
+    # The run pattern opens with a character class, so the engine skips to the next capital in C.
     return _CAPITALS_RUN.sub(_title_case_run, text)
 
 
@@ -657,7 +657,7 @@ def find_org_mentions(text: str, published_on: datetime.date | None = None) -> l
         # Trust Development Authority"): look again from its next word. Runs
         # are bounded, so this stays linear.
         # A run whose bodies end before it does ("Monitor and the NHS Trust ...") is read on from the last one.
-        pos = at + max(e for _, e, _, _, _ in pieces) if pieces else at + 1
+        pos = at + (pieces[0][1] if len(pieces) == 1 else max(e for _, e, _, _, _ in pieces)) if pieces else at + 1
     raws = _with_listed_members(raws, text, published_on)
     if not raws:
         return []
@@ -711,33 +711,53 @@ _LISTED_ITEM = re.compile(_LISTED_NAME)
 
 
 def _with_listed_members(raws: list[list], text: str, published_on) -> list[list]:
-    if "–" not in text and ":" not in text and "(" not in text and " - " not in text and "namely" not in text \
-            and "including" not in text:
+    # Each plural type word is found with str.find (C speed) and the list is only tried where one stands.
+    matches = []
+    for word in _LIST_TYPES:
+        at = text.find(word)
+        while at >= 0:
+            if (m := _LISTED_MEMBERS.match(text, at)) is not None:
+                matches.append(m)
+            at = text.find(word, at + len(word))
+    if not matches:
         return raws
     spans = sorted((r[_START], r[_END]) for r in raws)
     starts = [a for a, _ in spans]
-    added = []
-    for m in _LISTED_MEMBERS.finditer(text):
+    added, seen = [], set()
+    for m in sorted(matches, key=lambda m: m.start()):
         org_type = _LIST_TYPES[m.group("type")]
         for item in _LISTED_ITEM.finditer(text, m.start("list"), m.end("list")):
             name = item.group()
             if name in ("and", "The") or name.split()[0] in _LEAD_STOP:
                 continue
             i = bisect.bisect_right(starts, item.start()) - 1
-            if i >= 0 and spans[i][1] > item.start():
+            if (i >= 0 and spans[i][1] > item.start()) or item.start() in seen:
                 continue
+            seen.add(item.start())
             full = f"{name} {'CCG' if org_type == 'CCG' else org_type}" if org_type != "trust" else name
             added.append([item.start(), item.end(), org_type, full, "org.listed_member", org_key(org_type, name)])
     return sorted(raws + added, key=lambda r: (r[_START], r[_END])) if added else raws
 
 
+_CLAUSE_START_BEFORE = re.compile(r"(?:^|[.!?:;]\s*|\n\s*|,\s|and\s)$")
+
+
 def _with_places_standing_for_bodies(raws: list[list], text: str) -> list[list]:
-    places: dict[str, list] = {}
+    by_key: dict[str, list] = {}
+    named: dict[str, int] = {}
     for r in raws:
-        if r[_TYPE] in _PLACE_STANDS_FOR and ":" in r[_KEY]:
-            core = r[_KEY].split(":", 1)[1]
-            if core and core.replace(" ", "").isalpha():
-                places.setdefault(core, r)
+        if r[_TYPE] in _PLACE_STANDS_FOR:
+            key = r[_KEY]
+            if key not in named:
+                by_key[key] = r
+                named[key] = 0
+            named[key] += 1
+    places: dict[str, list] = {}
+    for key, r in by_key.items():
+        core = key.split(":", 1)[1]
+        if core and core.replace(" ", "").isalpha():
+            places[core] = r
+            named[core] = named.pop(key)
     if not places:
         return raws
     spans = sorted((r[_START], r[_END]) for r in raws)
@@ -745,20 +765,32 @@ def _with_places_standing_for_bodies(raws: list[list], text: str) -> list[list]:
     added = []
     for core, body in places.items():
         written = " ".join(w.capitalize() if w not in ("and", "of", "the", "upon", "on") else w for w in core.split())
-        for m in re.finditer(r"(?<![\w’'-])" + re.escape(written) + r"(?![\w’'-])", text):
-            i = bisect.bisect_right(starts, m.start()) - 1
-            if i >= 0 and spans[i][1] > m.start():
-                continue  # part of a name found already
-            before = text[max(0, m.start() - 14):m.start()]
-            if _BEFORE_A_PLACE.search(before) and not re.search(r"(?:^|[.!?:;]\s*|\n\s*|,\s|and\s)$", before):
-                continue  # "patients in Hillingdon": the place, not the body
-            if not _AFTER_A_PLACE.match(text, m.end()):
+        if text.count(written) <= named[core]:
+            continue  # every time the place is written it is inside the body's name
+        # str.find runs in C: most articles name a place a few times, and a regex per place would be compiled anew.
+        at = text.find(written)
+        while at >= 0:
+            end = at + len(written)
+            found, at = (at, end), text.find(written, end)
+            start = found[0]
+            if (start and (text[start - 1].isalnum() or text[start - 1] in "’'-")) or \
+                    (end < len(text) and (text[end].isalnum() or text[end] in "-")):
                 continue
-            added.append([m.start(), m.end(), body[_TYPE], body[_NAME], "org.place_for_body", body[_KEY]])
+            i = bisect.bisect_right(starts, start) - 1
+            if i >= 0 and spans[i][1] > start:
+                continue  # part of a name found already
+            before = text[max(0, start - 14):start]
+            if _BEFORE_A_PLACE.search(before) and not _CLAUSE_START_BEFORE.search(before):
+                continue  # "patients in Hillingdon": the place, not the body
+            if not _AFTER_A_PLACE.match(text, end):
+                continue
+            added.append([start, end, body[_TYPE], body[_NAME], "org.place_for_body", body[_KEY]])
     return sorted(raws + added, key=lambda r: (r[_START], r[_END])) if added else raws
 
 
 def _with_defined_abbreviations(raws: list[list], text: str) -> list[list]:
+    if "(" not in text:
+        return raws
     defined: dict[str, list] = {}
     for r in raws:
         window = text[r[_START]:min(len(text), r[_END] + 12)]

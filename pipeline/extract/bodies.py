@@ -53,8 +53,12 @@ class _Patterns:
     def __init__(self) -> None:
         self.references = [(re.compile(r["pattern"]), r["refers_to"].split(";"), r["rule_id"])
                            for r in read_rows("references.csv")]
-        self.collectives = [(re.compile(r["pattern"]), r["org_type"], r["name_from"], r["rule_id"])
-                            for r in read_rows("collectives.csv")]
+        rows = read_rows("collectives.csv")
+        self.collectives = [(re.compile(r["pattern"]), r["org_type"], r["name_from"], r["rule_id"]) for r in rows]
+        # A pattern that opens with optional words ("a quarter of", "acute") is tried at every position of a
+        # line; its anchor (the plural noun it must contain) is found first, at C speed, and the pattern is
+        # then tried only in a short window before each anchor.
+        self.anchors = [re.compile(r["anchor"]) if r.get("anchor") else None for r in rows]
         # The kind of body a collective's plural noun names ("acute trusts" are trusts); mixed ones are groups.
         self.kind_of_noun = {r["noun"].lower(): r["org_type"] for r in read_rows("collective_kinds.csv")}
         regexes = [r[0] for r in self.references] + [c[0] for c in self.collectives]
@@ -196,7 +200,10 @@ class CandidateIndex:
             if patterns.collective_offset + index not in possible:
                 continue
             taken = _Spans([(c.start, c.end) for c in found])
-            for match in regex.finditer(self.text, start, end):
+            anchor = patterns.anchors[index]
+            matches = regex.finditer(self.text, start, end) if anchor is None else \
+                _anchored_matches(regex, anchor, self.text, start, end)
+            for match in matches:
                 if taken.overlaps(match.start(), match.end()):
                     continue
                 first = bisect.bisect_left(mention_starts, match.start())
@@ -232,6 +239,25 @@ class CandidateIndex:
                 (c for c in named if c.body.org_type in refers_to), key=lambda c: c.start)
             self._fits[key] = (fits, [c.start for c in fits])
         return self._fits[key]
+
+
+ANCHOR_REACH = 90  # characters before an anchor where its pattern may start (three counts and modifiers)
+
+
+def _anchored_matches(regex: re.Pattern, anchor: re.Pattern, text: str, start: int, end: int):
+    """The matches `regex.finditer(text, start, end)` gives, found from the anchors every match contains."""
+    position = start
+    for hit in anchor.finditer(text, start, end):
+        if hit.end() <= position:
+            continue
+        window_start = max(position, hit.start() - ANCHOR_REACH)
+        for match in regex.finditer(text, window_start, min(end, hit.end() + ANCHOR_REACH)):
+            if match.end() <= position:
+                continue
+            if match.start() <= hit.start() and match.end() >= hit.end():
+                yield match
+                position = match.end()
+                break
 
 
 def _drop_named_inside_collectives(named: list[Candidate], collectives: list[Candidate]) -> list[Candidate]:

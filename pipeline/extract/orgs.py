@@ -605,6 +605,7 @@ _START, _END, _TYPE, _NAME, _RULE, _KEY = range(6)
 # Tables and headings print names in capitals ("NORTH BRISTOL NHS TRUST"). A run of such words is read in
 # title case (a copy of the same length, so every span still points into the text); acronyms stay.
 _CAPITALS_RUN = re.compile(r"[A-Z](?<![\w’'\-].)[A-Z’'&\-]+(?:[ ,]+[A-Z][A-Z’'&\-]*)+\b")
+_CAPITALS_GATE = re.compile(r"[A-Z]{2}[A-Z’'&\-]*[ ,]+[A-Z][A-Z’'&\-]")
 _CAPITALS_WORD = re.compile(r"[A-Z][A-Z’'-]*")
 _LOWER_IN_NAMES = frozenset({"AND", "OF", "THE", "ON", "UPON", "IN"})
 _ACRONYMS = frozenset({"NHS", "CCG", "CCGS", "ICB", "ICBS", "ICS", "PCT", "PCTS", "SHA", "FT", "STP", "UK", "LMC",
@@ -632,7 +633,9 @@ def _title_case_run(m: re.Match[str]) -> str:
 
 
 def _readable_capitals(text: str) -> str:
-    # The run pattern opens with a character class, so the engine skips to the next capital in C.
+    # Most articles have no two capitalised words side by side: a gate without lookbehinds says so first.
+    if _CAPITALS_GATE.search(text) is None:
+        return text
     return _CAPITALS_RUN.sub(_title_case_run, text)
 
 
@@ -708,17 +711,13 @@ _LISTED_MEMBERS = re.compile(
     rf"(?P<list>{_LISTED_NAME}(?:, {_LISTED_NAME}){{1,8}},? and {_LISTED_NAME})"
 )
 _LISTED_ITEM = re.compile(_LISTED_NAME)
+_LIST_GATE = re.compile(r"(?:" + "|".join(sorted(map(re.escape, _LIST_TYPES), key=len, reverse=True)) + r")"
+                        r"(?: \w+){0,2}?\s*(?:[–—:(]|\s-\s|, (?:namely|including|of which)\b)")
 
 
 def _with_listed_members(raws: list[list], text: str, published_on) -> list[list]:
-    # Each plural type word is found with str.find (C speed) and the list is only tried where one stands.
-    matches = []
-    for word in _LIST_TYPES:
-        at = text.find(word)
-        while at >= 0:
-            if (m := _LISTED_MEMBERS.match(text, at)) is not None:
-                matches.append(m)
-            at = text.find(word, at + len(word))
+    # A gate that opens with the type words (so the engine skips to them in C) finds where a list may stand.
+    matches = [m for gate in _LIST_GATE.finditer(text) if (m := _LISTED_MEMBERS.match(text, gate.start()))]
     if not matches:
         return raws
     spans = sorted((r[_START], r[_END]) for r in raws)

@@ -759,13 +759,16 @@ def _with_places_standing_for_bodies(raws: list[list], text: str) -> list[list]:
             named[core] = named.pop(key)
     if not places:
         return raws
-    spans = sorted((r[_START], r[_END]) for r in raws)
-    starts = [a for a, _ in spans]
+    spans: list[tuple[int, int]] = []
+    starts: list[int] = []
     added = []
     for core, body in places.items():
         written = " ".join(w.capitalize() if w not in ("and", "of", "the", "upon", "on") else w for w in core.split())
         if text.count(written) <= named[core]:
             continue  # every time the place is written it is inside the body's name
+        if not spans:  # raws are in text order (the scan's), so their spans are too
+            spans = [(r[_START], r[_END]) for r in raws]
+            starts = [a for a, _ in spans]
         # str.find runs in C: most articles name a place a few times, and a regex per place would be compiled anew.
         at = text.find(written)
         while at >= 0:

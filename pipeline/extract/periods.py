@@ -232,6 +232,9 @@ _RELATIVE_YEAR_LEADS: dict[str, int] = {
 _RELATIVE_YEAR_BEFORE_REVERSED = re.compile(
     rf"(?i){_SP}{{1,3}}(?P<lead>{_reversed_alternation(tuple(_RELATIVE_YEAR_LEADS))})(?!\w)"
 )
+# The last two letters of every relative lead, reversed as the text before a "year" is read: a cheap test of
+# the word before it ("year year year" never reaches the regex).
+_RELATIVE_LAST_ENDINGS = frozenset(lead.split()[-1][::-1][:2] for lead in _RELATIVE_YEAR_LEADS)
 _PREFIX_REACH = 45
 
 
@@ -380,7 +383,8 @@ def _year_word_period(text: str, m: re.Match[str]) -> Period | None:
     elif (this_year := _THIS_YEAR_BEFORE_REVERSED.match(before)) is not None:
         phrase_start = start - this_year.end()
         return Period(phrase_start, end, text[phrase_start:end], None, None, None, "this_year", 0)
-    elif (relative := _RELATIVE_YEAR_BEFORE_REVERSED.match(before)) is not None \
+    elif before[1:3].lower() in _RELATIVE_LAST_ENDINGS \
+            and (relative := _RELATIVE_YEAR_BEFORE_REVERSED.match(before)) is not None \
             and not _NOT_A_HORIZON_AFTER.match(text, end):
         phrase_start = start - relative.end()
         lead = " ".join(relative.group("lead")[::-1].lower().split())

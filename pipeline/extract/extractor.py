@@ -60,10 +60,9 @@ def extract_article(article_id: str, text: str, published_on: dt.date | None = N
     if not money and not rows:
         return result
     sentences = split_sentences(text)
-    ctx = ArticleContext(text, sentences, CandidateIndex(text, mentions), dated_by(find_periods(text), published_on),
-                         money)
+    ctx = ArticleContext(text, sentences, CandidateIndex(text, mentions), dated_by(find_periods(text), published_on))
     drafts: list[FactDraft] = []
-    in_rows = [(row.label_end, text.find("\n", row.label_end) % (len(text) + 1)) for row in rows]
+    in_rows = [(row.label_end, row.end) for row in rows]
     cells = [(cell.money.start, row, cell) for row in rows for cell in row.cells]
     # Figures and table cells in text order, so restatements are compared as they come.
     items = sorted([(m.start, None, m) for m in money if not _inside(m.start, in_rows)] + cells,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from pipeline.extract.amounts import Money
@@ -19,8 +19,8 @@ from pipeline.extract.bodies import Body, Candidate, CandidateIndex, group_of
 from pipeline.extract.lexicon import CueHit, fact_cues, measure_cues
 from pipeline.extract.orgs import org_key
 from pipeline.extract.periods import Period
-from pipeline.plausibility import implausible
 from pipeline.extract.sentences import Sentence
+from pipeline.plausibility import implausible
 
 # Clause boundaries inside a sentence; a contrastive one also stops a period applying across it.
 _CLAUSE_BREAK = re.compile(r"\s*(?:;|:|\s[–—]\s|,\s*(?=\w+(?:ed|ing)\s)|,\s*(?=(?:and|but|while|whereas|with|despite|although|though|as|after|against|"
@@ -63,18 +63,9 @@ class ArticleContext:
     sentences: list[Sentence]
     candidates: CandidateIndex
     periods: list[Period]
-    money: list[Money] = field(default_factory=list)  # every pound figure, sorted by start
 
     def __post_init__(self) -> None:
         self._period_starts = [p.start for p in self.periods]
-        self._money_starts = [m.start for m in self.money]
-
-    def money_after(self, position: int, limit: int) -> Money | None:
-        """The first pound figure starting at or after `position` and before `limit`."""
-        i = bisect.bisect_left(self._money_starts, position)
-        if i < len(self.money) and self.money[i].start < limit:
-            return self.money[i]
-        return None
 
     def candidates_in(self, start: int, end: int, *, pronouns: bool = True) -> list[Candidate]:
         return self.candidates.in_span(start, end, pronouns=pronouns)
@@ -167,12 +158,12 @@ def _labelled_by(ctx: ArticleContext, money: Money, sentence: Sentence) -> Candi
     gap = ctx.text[last.end:money.start]
     if len(gap) > 16 or not _LABEL_GAP.match(gap):
         return None
-    if gap.strip().startswith(",") and not _labelled_list_around(ctx, last, sentence):
+    if gap.strip().startswith(",") and not _labelled_list_around(ctx, sentence):
         return None
     return last
 
 
-def _labelled_list_around(ctx: ArticleContext, candidate: Candidate, sentence: Sentence) -> bool:
+def _labelled_list_around(ctx: ArticleContext, sentence: Sentence) -> bool:
     """'..., NHS Surrey, £16.7m': a comma labels a figure only inside a list of such labelled figures."""
     line = ctx.text[sentence.start:sentence.end]
     return len(re.findall(r"\((?:£|\d)", line)) >= 2
@@ -196,8 +187,13 @@ _OWN = re.compile(r"\b(?:its|their|our) (?:own|organisation|staff|workforce|head
                   r"management costs)\b", re.I)
 
 
+def _stated_amount(money: Money) -> float | None:
+    """The single figure, or a range's top: what a scale is judged by."""
+    return money.amount_gbp if money.amount_gbp is not None else money.high_gbp
+
+
 def _sector_figure(money: Money, table: str) -> bool:
-    amount = money.amount_gbp if money.amount_gbp is not None else money.high_gbp
+    amount = _stated_amount(money)
     return table == "deficits" or (amount is not None and amount >= NATIONAL_PROGRAMME_GBP)
 
 
@@ -213,8 +209,8 @@ def _sector_of(ctx: ArticleContext, money: Money, sentence_no: int) -> Body:
 
 
 def _out_of_scale(body: Body, money: Money, table: str) -> bool:
-    amount = money.amount_gbp if money.amount_gbp is not None else money.high_gbp
-    return implausible(body.org_type, body.scope, table, amount, tuple(m.org_type for m in body.members)) is not None
+    members = tuple(m.org_type for m in body.members)
+    return implausible(body.org_type, body.scope, table, _stated_amount(money), members) is not None
 
 
 def _body_of_scale(ctx: ArticleContext, money: Money, sentence: Sentence, table: str) -> Body | None:
@@ -222,8 +218,7 @@ def _body_of_scale(ctx: ArticleContext, money: Money, sentence: Sentence, table:
     the clause points at is a larger body's, the nearest in the sentence of a fitting scale; or no one's."""
     fitting = [c for c in ctx.candidates_in(sentence.start, sentence.end, pronouns=False)
                if c.kind in ("named", "collective") and not _out_of_scale(c.body, money, table)
-               and not (c.body.org_type == "national" and c.kind == "named"
-                        and (_is_counterparty(ctx.text, c) or _is_source(ctx.text, c)))]
+               and not _national_acting_on(ctx.text, c)]
     if not fitting:
         return None
     return min(fitting, key=lambda c: _distance(c.start, c.end, money)).body
@@ -441,9 +436,7 @@ def _body_for(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[
     lo, hi = _clause(ctx.text, sentence, money)
     # A national body or regulator acting on a figure ("a plan approved by NHS England", "an agreement with
     # NHS England", "NHS England said ...") is its counterparty or its source, never its owner.
-    in_sentence = [c for c in in_sentence
-                   if not (c.body.org_type == "national" and c.kind == "named"
-                           and (_is_counterparty(ctx.text, c) or _is_source(ctx.text, c)))]
+    in_sentence = [c for c in in_sentence if not _national_acting_on(ctx.text, c)]
     before_in_clause = [c for c in in_sentence if lo <= c.start and c.end <= money.start]
     after_in_clause = [c for c in in_sentence if money.end <= c.start and c.end <= hi
                        and not _is_counterparty(ctx.text, c)]
@@ -507,6 +500,11 @@ def _owner_among(text: str, candidates: list[Candidate], before_in_sentence: lis
 
 def _is_national(candidate: Candidate) -> bool:
     return candidate.kind == "named" and candidate.body.org_type == "national"
+
+
+def _national_acting_on(text: str, candidate: Candidate) -> bool:
+    """A national body or regulator as a figure's counterparty or source ("approved by NHS England")."""
+    return _is_national(candidate) and (_is_counterparty(text, candidate) or _is_source(text, candidate))
 
 
 def _subject_of(text: str, candidates: list[Candidate]) -> Candidate:

@@ -324,6 +324,8 @@ _NHS_WORD = rf"(?!NHS\b){_CAP}"
 # ICB's name may list places with commas, closed by "and" as a list is.
 _NHS_COMMA_LIST = (rf"(?:(?:{_COMMA}{_NHS_WORD}(?:{_INNER}{_NHS_WORD}){{0,3}}){{1,3}}"
                    rf",?{_SP}and{_SP}{_NHS_WORD}(?:{_INNER}{_NHS_WORD}){{0,3}})?")
+_NHS_BRANCH = rf"(?P<nhs>(?<=N)HS{_SP}{_NHS_WORD}(?:(?:{_INNER}|{_AND}){_NHS_WORD}){{0,7}}{_NHS_COMMA_LIST})"
+_KNOWN_BRANCH = rf"(?P<known>(?:{_known_alternation()}){_WORD_END})"
 
 
 # The rest of a name's first capitalised word once its capital is consumed.
@@ -347,19 +349,14 @@ _MASTER = re.compile(
     rf"|(?P<pre>(?:{_after_first(_atoms(r['value'], r['case']) for r in _values('prefix'))})"
     rf"{_SP}{_PART}(?:{_AND}{_PART}){{0,2}})"
     # "NHS <place>": a PCT, SHA, CCG or ICB, or a known national body.
-    rf"|(?P<nhs>(?<=N)HS{_SP}{_NHS_WORD}(?:(?:{_INNER}|{_AND}){_NHS_WORD}){{0,7}}{_NHS_COMMA_LIST})"
+    rf"|{_NHS_BRANCH}"
     # Bodies known by name: "Department of Health", "BMA", "Monitor".
-    rf"|(?P<known>(?:{_known_alternation()}){_WORD_END})"
+    rf"|{_KNOWN_BRANCH}"
     r")"
 )
 # The branches after the place-first ones, tried at the same position when a place-first run names nothing:
 # "NHS Trust Development Authority" reads as "NHS" + "Trust" before it reads as a known body.
-_NOT_PLACE_FIRST = re.compile(
-    rf"[A-Z](?<![\w’'\-].)(?:"
-    rf"(?P<nhs>(?<=N)HS{_SP}{_NHS_WORD}(?:(?:{_INNER}|{_AND}){_NHS_WORD}){{0,7}})"
-    rf"|(?P<known>(?:{_known_alternation()}){_WORD_END})"
-    r")"
-)
+_NOT_PLACE_FIRST = re.compile(rf"[A-Z](?<![\w’'\-].)(?:{_NHS_BRANCH}|{_KNOWN_BRANCH})")
 # A name never runs across a line break (spaces in names are `_SP`): readers of one line at a time rely on it.
 NAMES_STAY_ON_ONE_LINE = confined_to_line(_MASTER) and confined_to_line(_NOT_PLACE_FIRST)
 _SUFFIX_AT_END = re.compile(rf"{_WORD_START}(?:{_SUFFIX_ALT})$")
@@ -661,7 +658,7 @@ def find_org_mentions(text: str, published_on: datetime.date | None = None) -> l
         # are bounded, so this stays linear.
         # A run whose bodies end before it does ("Monitor and the NHS Trust ...") is read on from the last one.
         pos = at + (pieces[0][1] if len(pieces) == 1 else max(e for _, e, _, _, _ in pieces)) if pieces else at + 1
-    raws = _with_listed_members(raws, text, published_on)
+    raws = _with_listed_members(raws, text)
     if not raws:
         return []
     if isinstance(published_on, datetime.datetime):  # a datetime does not compare with a date
@@ -684,6 +681,22 @@ def find_org_mentions(text: str, published_on: datetime.date | None = None) -> l
 
 
 _PLACE_FIRST = frozenset({"sfx", "pre"})
+
+
+class _Taken:
+    """Which positions the mentions found so far cover (they are sorted by start and never overlap)."""
+
+    def __init__(self, raws: list[list]) -> None:
+        self.spans = [(r[_START], r[_END]) for r in raws]
+        self.starts = [a for a, _ in self.spans]
+
+    def covers(self, position: int) -> bool:
+        i = bisect.bisect_right(self.starts, position) - 1
+        return i >= 0 and self.spans[i][1] > position
+
+
+def _with_added(raws: list[list], added: list[list]) -> list[list]:
+    return sorted(raws + added, key=lambda r: (r[_START], r[_END])) if added else raws
 # "Nottingham University Hospitals (NUH) Trust", "Barking, Havering and Redbridge (BHR) CCGs": an
 # abbreviation in brackets inside or right after a name stands for that body wherever the article uses it.
 # Type words in brackets ("Warrington (PCT)") are no abbreviation of a body.
@@ -715,13 +728,12 @@ _LIST_GATE = re.compile(r"(?:" + "|".join(sorted(map(re.escape, _LIST_TYPES), ke
                         r"(?: \w+){0,2}?\s*(?:[–—:(]|\s-\s|, (?:namely|including|of which)\b)")
 
 
-def _with_listed_members(raws: list[list], text: str, published_on) -> list[list]:
+def _with_listed_members(raws: list[list], text: str) -> list[list]:
     # A gate that opens with the type words (so the engine skips to them in C) finds where a list may stand.
     matches = [m for gate in _LIST_GATE.finditer(text) if (m := _LISTED_MEMBERS.match(text, gate.start()))]
     if not matches:
         return raws
-    spans = sorted((r[_START], r[_END]) for r in raws)
-    starts = [a for a, _ in spans]
+    taken = _Taken(raws)
     added, seen = [], set()
     for m in sorted(matches, key=lambda m: m.start()):
         org_type = _LIST_TYPES[m.group("type")]
@@ -729,13 +741,12 @@ def _with_listed_members(raws: list[list], text: str, published_on) -> list[list
             name = item.group()
             if name in ("and", "The") or name.split()[0] in _LEAD_STOP:
                 continue
-            i = bisect.bisect_right(starts, item.start()) - 1
-            if (i >= 0 and spans[i][1] > item.start()) or item.start() in seen:
+            if taken.covers(item.start()) or item.start() in seen:
                 continue
             seen.add(item.start())
             full = f"{name} {'CCG' if org_type == 'CCG' else org_type}" if org_type != "trust" else name
             added.append([item.start(), item.end(), org_type, full, "org.listed_member", org_key(org_type, name)])
-    return sorted(raws + added, key=lambda r: (r[_START], r[_END])) if added else raws
+    return _with_added(raws, added)
 
 
 _CLAUSE_START_BEFORE = re.compile(r"(?:^|[.!?:;]\s*|\n\s*|,\s|and\s)$")
@@ -759,35 +770,30 @@ def _with_places_standing_for_bodies(raws: list[list], text: str) -> list[list]:
             named[core] = named.pop(key)
     if not places:
         return raws
-    spans: list[tuple[int, int]] = []
-    starts: list[int] = []
+    taken: _Taken | None = None
     added = []
     for core, body in places.items():
         written = " ".join(w.capitalize() if w not in ("and", "of", "the", "upon", "on") else w for w in core.split())
         if text.count(written) <= named[core]:
             continue  # every time the place is written it is inside the body's name
-        if not spans:  # raws are in text order (the scan's), so their spans are too
-            spans = [(r[_START], r[_END]) for r in raws]
-            starts = [a for a, _ in spans]
+        taken = taken or _Taken(raws)
         # str.find runs in C: most articles name a place a few times, and a regex per place would be compiled anew.
-        at = text.find(written)
-        while at >= 0:
-            end = at + len(written)
-            found, at = (at, end), text.find(written, end)
-            start = found[0]
-            if (start and (text[start - 1].isalnum() or text[start - 1] in "’'-")) or \
+        start = text.find(written)
+        while start >= 0:
+            end = start + len(written)
+            at, start = start, text.find(written, end)
+            if (at and (text[at - 1].isalnum() or text[at - 1] in "’'-")) or \
                     (end < len(text) and (text[end].isalnum() or text[end] in "-")):
                 continue
-            i = bisect.bisect_right(starts, start) - 1
-            if i >= 0 and spans[i][1] > start:
+            if taken.covers(at):
                 continue  # part of a name found already
-            before = text[max(0, start - 14):start]
+            before = text[max(0, at - 14):at]
             if _BEFORE_A_PLACE.search(before) and not _CLAUSE_START_BEFORE.search(before):
                 continue  # "patients in Hillingdon": the place, not the body
             if not _AFTER_A_PLACE.match(text, end):
                 continue
-            added.append([start, end, body[_TYPE], body[_NAME], "org.place_for_body", body[_KEY]])
-    return sorted(raws + added, key=lambda r: (r[_START], r[_END])) if added else raws
+            added.append([at, end, body[_TYPE], body[_NAME], "org.place_for_body", body[_KEY]])
+    return _with_added(raws, added)
 
 
 def _with_defined_abbreviations(raws: list[list], text: str) -> list[list]:
@@ -804,16 +810,15 @@ def _with_defined_abbreviations(raws: list[list], text: str) -> list[list]:
                 defined.setdefault(abbreviation, r)
     if not defined:
         return raws
-    taken = sorted((r[_START], r[_END]) for r in raws)
+    taken = _Taken(raws)
     added = []
     pattern = re.compile(r"(?<![\w(])(?:" + "|".join(map(re.escape, defined)) + r")(?![\w)])")
     for m in pattern.finditer(text):
-        i = bisect.bisect_right(taken, (m.start(), len(text))) - 1
-        if i >= 0 and taken[i][1] > m.start():
+        if taken.covers(m.start()):
             continue  # inside a name already found
         body = defined[m.group()]
         added.append([m.start(), m.end(), body[_TYPE], body[_NAME], "org.defined_abbreviation", body[_KEY]])
-    return sorted(raws + added, key=lambda r: (r[_START], r[_END])) if added else raws
+    return _with_added(raws, added)
 
 
 def _described(text: str, start: int) -> bool:

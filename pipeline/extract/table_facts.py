@@ -60,10 +60,8 @@ def table_fact(ctx: ArticleContext, row: TableRow, cell: TableCell) -> FactDraft
     measure = measures[0].rule.measure if measures else ("target" if table == "savings" else "actual")
     period = _table_period(ctx, row)
     fy_start, fy_end, text = (period.fy_start, period.fy_end, period.text) if period else (None, None, None)
-    line_end = ctx.text.find("\n", row.label_end)
-    line_end = len(ctx.text) if line_end < 0 else line_end
     return FactDraft(table, measure, cell.money, body, fy_start, fy_end, None, text,
-                     row.label_start, line_end, RULE_ID, sentence_index(ctx.sentences, cell.money.start),
+                     row.label_start, row.end, RULE_ID, sentence_index(ctx.sentences, cell.money.start),
                      measure_defaulted=not measures)
 
 

@@ -31,11 +31,12 @@ _ROW = re.compile(
     re.M,
 )
 _CELL_IN_ROW = re.compile(_CELL)
-# The unit of a column, which closes its label: "(£m)", "(£ millions)", "(£000s)", or a percentage.
-_COLUMN = re.compile(r".*?(?:\(\s*£\s*(?P<unit>m|million|millions|bn|billion|billions|k|000|000s|'000)\s*\)|(?P<percent>%))",
-                     re.I)
 _SCALES = {"m": 1e6, "million": 1e6, "millions": 1e6, "bn": 1e9, "billion": 1e9, "billions": 1e9,
            "k": 1e3, "000": 1e3, "000s": 1e3, "'000": 1e3}
+# A money unit in brackets: "(£m)", "(£ millions)", "(£000s)".
+_UNIT = r"\(\s*£\s*(?P<unit>" + "|".join(sorted(map(re.escape, _SCALES), key=len, reverse=True)) + r")\s*\)"
+# The unit of a column, which closes its label, or a percentage.
+_COLUMN = re.compile(rf".*?(?:{_UNIT}|(?P<percent>%))", re.I)
 MIN_ROWS = 2
 # How far above the first row the header may stand (a blank line between is common).
 HEADER_REACH_LINES = 2
@@ -58,6 +59,7 @@ class TableCell:
 class TableRow:
     label_start: int
     label_end: int
+    end: int  # the end of the row's line
     cells: tuple[TableCell, ...]
     header_start: int  # the header line's span: the classifier reads cues and periods there and above
     header_end: int
@@ -86,7 +88,7 @@ def find_text_tables(text: str) -> list[TableRow]:
 
 
 # A column unit anywhere in a line: where a header may stand.
-_UNIT_ANYWHERE = re.compile(r"\(\s*£\s*(?:m|million|millions|bn|billion|billions|k|000|000s|'000)\s*\)", re.I)
+_UNIT_ANYWHERE = re.compile(_UNIT, re.I)
 
 
 def _lines_after(text: str, header_end: int):
@@ -134,7 +136,7 @@ def _read_rows(text: str, run: list[re.Match[str]], columns: list[Column], heade
         if len(cells) != len(columns):
             return []  # the header does not line up with the rows: read nothing rather than guess
         read = tuple(cell for c, column in zip(cells, columns) if (cell := _cell(text, c, column)) is not None)
-        rows.append(TableRow(m.start("label"), m.end("label"), read, *header))
+        rows.append(TableRow(m.start("label"), m.end("label"), m.end(), read, *header))
     return rows
 
 

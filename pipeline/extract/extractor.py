@@ -177,8 +177,27 @@ def _rounds_to(a: Money, b: Money) -> bool:
     difference = abs(precise.amount_gbp - rough.amount_gbp)
     if difference == 0:
         return True
+    if not _on_the_hedged_side(rough.qualifier, precise.amount_gbp - rough.amount_gbp):
+        return False  # "just under £7m" is never £7.2m; "more than £20m" never £19.6m
     # "more than seven million" for 7.58m truncates; "£7.6m" for £7.58m rounds.
     return difference < unit * (1.0 if rough.qualifier else 0.5) + 1e-6
+
+
+# Hedges that bound a figure from one side: what they restate lies above ("more than") or below ("nearly").
+_AT_LEAST = frozenset({"more than", "over", "above", "at least", "in excess of", "upwards of", "no less than",
+                       "not less than", "just over", "just more than", "just above", "well over", "well above",
+                       "a little more than", "a little over"})
+_AT_MOST = frozenset({"less than", "under", "below", "nearly", "almost", "up to", "at most", "no more than",
+                      "not more than", "just under", "just less than", "just below", "well under", "well below",
+                      "a little less than", "a little under", "as much as"})
+
+
+def _on_the_hedged_side(qualifier: str | None, excess: float) -> bool:
+    if qualifier in _AT_LEAST:
+        return excess > 0
+    if qualifier in _AT_MOST:
+        return excess < 0
+    return True
 
 
 _DIGITS = re.compile(r"(\d[\d,]*)(?:\.(\d+))?")

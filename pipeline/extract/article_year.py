@@ -4,7 +4,8 @@ Reports of a body's position speak of "the deficit", "the year-end forecast", "s
 the year to the article: the one financial year it names ("Trusts ended 2015-16 ..."), or, when it names
 none, the year of its date. Annotators read such figures in that year, and so does this module, with two
 limits: a figure whose clause points elsewhere in time ("last year", "the year before", "historic", "by
-2020") keeps no year, and an article naming several financial years about equally gives none.
+2020") keeps no year, and an article naming several financial years about equally gives none. A "this
+financial year" that no date resolved takes the one financial year stated in the sentences around it.
 
 What belongs here: choosing the article's year and applying it to year-less drafts. The phrases that
 point away from the article's year are data (`pipeline/data/article_year_markers.csv`).
@@ -63,6 +64,10 @@ def with_article_year(ctx: ArticleContext, drafts: list[FactDraft], published_on
     marker = _elsewhere_in_time()
     dated = []
     for d in drafts:
+        fixed = _fixed_by_nearby_year(ctx, d)
+        if fixed is not None:
+            dated.append(fixed)
+            continue
         if d.fy_start is None and d.fy_end is None and d.horizon_years is None and d.period_text is None \
                 and d.measure not in _TIMELESS_MEASURES and not marker.search(ctx.text, d.evidence_start, d.evidence_end):
             found = _paragraph_year(ctx, d) or year
@@ -71,6 +76,50 @@ def with_article_year(ctx: ArticleContext, drafts: list[FactDraft], published_on
                 d = replace(d, fy_start=label, fy_end=label, period_text=why)
         dated.append(d)
     return dated
+
+
+# "This year" (offset 0) only: a "last year" beside a stated year is as often that year as the one before.
+RELATIVE_OFFSETS = frozenset({0})
+NEARBY_SENTENCES = 2
+
+
+def _fixed_by_nearby_year(ctx: ArticleContext, draft: FactDraft) -> FactDraft | None:
+    """A draft whose "this financial year" or "by the end of the year" no date resolved, dated by the one
+    financial year stated in the sentences around it (GUIDELINES: a stated year nearby fixes "this year")."""
+    if draft.fy_start is not None or draft.fy_end is not None or draft.period_text is None:
+        return None
+    relative = next((p for p in ctx.periods_in(draft.evidence_start, draft.evidence_end, dated_only=False)
+                     if p.text == draft.period_text and p.year_offset in RELATIVE_OFFSETS and p.fy_end is None), None)
+    if relative is None:
+        return None
+    near = _nearby_year(ctx, draft)
+    if near is None:
+        return None
+    label = fy_label(int(near[:4]) + relative.year_offset)
+    # A saving "by the end of the year" sets only the year it is due by, as "by 2015/16" does.
+    fy_start = None if draft.table == "savings" and relative.kind == "year_end" else label
+    return replace(draft, fy_start=fy_start, fy_end=label)
+
+
+def _nearby_year(ctx: ArticleContext, draft: FactDraft) -> str | None:
+    """The one financial year stated within two sentences of a draft (GUIDELINES: "this year" is filled when
+    a stated year nearby fixes it)."""
+    i = draft.sentence_no
+    years = set()
+    for j in range(max(0, i - NEARBY_SENTENCES), min(len(ctx.sentences), i + NEARBY_SENTENCES + 1)):
+        if j == i:
+            continue  # "reduce spending in 2011/12 ... despite £174m being cut this year": a year set against it
+        sentence = ctx.sentences[j]
+        for p in ctx.periods_in(sentence.start, sentence.end):
+            if p.kind in ("calendar", "horizon", "between") or p.year_offset is not None or not p.fy_end:
+                continue
+            if _PAST.search(ctx.text, max(sentence.start, p.start - 80), p.start):
+                continue  # "the money was recovered in 2010/11": a year gone by, not the article's
+            years.add(p.fy_end)
+    return years.pop() if len(years) == 1 else None
+
+
+_PAST = re.compile(r"\b(?:was|were) \w+ed\b", re.I)
 
 
 def _paragraph_year(ctx: ArticleContext, draft: FactDraft) -> tuple[str, str] | None:

@@ -459,7 +459,7 @@ def _body_for(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[
     if chosen is None:
         return _topic(ctx, sentence_no, drafts)
     if chosen.kind == "pronoun":
-        chosen = _pronoun_antecedent(ctx, chosen, in_sentence, sentence_no)
+        chosen = _pronoun_antecedent(ctx, chosen, in_sentence, sentence_no, lo)
     return _with_coordinated(ctx, chosen, in_sentence)
 
 
@@ -515,10 +515,18 @@ def _subject_of(text: str, candidates: list[Candidate]) -> Candidate:
 
 
 def _pronoun_antecedent(ctx: ArticleContext, pronoun: Candidate, in_sentence: list[Candidate],
-                        sentence_no: int) -> Candidate:
-    """'The CCG said it would save £40m': a pronoun stands for its sentence's subject; with none, for the
-    subject of the sentence before ('It has set a cost improvement programme of £17.9m')."""
-    earlier = [c for c in in_sentence if c.end <= pronoun.start and c.kind in ("named", "reference")]
+                        sentence_no: int, clause_start: int) -> Candidate:
+    """'The CCG said it would save £40m': a pronoun stands for the subject of its own clause ('..., and
+    Shrewsbury and Telford Hospital Trust reports that it carried over a £47.2m deficit'), else its sentence's
+    subject; with none, for the subject of the sentence before ('It has set a cost improvement programme of
+    £17.9m'). A plural pronoun stands for a collective as readily as for a named body ('If these 33 PCTs ...
+    continue overspending, they face a deficit of £230m')."""
+    kinds = ("named", "reference", "collective") if _PLURAL_PRONOUN.match(ctx.text, pronoun.start) else ("named", "reference")
+    earlier = [c for c in in_sentence if c.end <= pronoun.start and c.kind in kinds
+               and not _is_counterparty(ctx.text, c)]
+    in_clause = [c for c in earlier if c.start >= clause_start and c.kind != "collective"]
+    if in_clause:
+        return in_clause[-1]
     if earlier:
         return _subject_of(ctx.text, earlier)
     for back in range(sentence_no - 1, max(sentence_no - 3, -1), -1):
@@ -531,6 +539,7 @@ def _pronoun_antecedent(ctx: ArticleContext, pronoun: Candidate, in_sentence: li
 
 
 
+_PLURAL_PRONOUN = re.compile(r"(?:they|their|them)\b", re.I)
 _COORDINATOR = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)$")
 
 

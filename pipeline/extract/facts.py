@@ -452,6 +452,8 @@ def _body_for(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[
             chosen = subject[0] if subject else chosen
     elif after_in_clause and after_in_clause[0].kind in ("collective", "named"):
         chosen = after_in_clause[0]
+    elif (attached := _attached_to(ctx.text, lo, before_in_sentence)) is not None:
+        chosen = attached
     elif before_in_sentence:
         chosen = _subject_of(ctx.text, before_in_sentence)
     elif after_in_clause:
@@ -496,6 +498,21 @@ def _owner_among(text: str, candidates: list[Candidate], before_in_sentence: lis
     owners = [c for c in owners if not _is_national(c)] or owners
     bodies = [c for c in owners if c.kind != "collective"]
     return bodies[-1] if bodies else owners[-1]
+
+
+# "Mid Yorkshire Hospitals NHS Trust, which is forecasting a deficit of £17m", "NHS Dorset, with a £20m
+# deficit": a relative or "with" clause describes the body printed just before it.
+_ATTACHING_CLAUSE = re.compile(r"(?:which|who|whose|with)\b", re.I)
+_ATTACHMENT_GAP = re.compile(r"\s*(?:\([^()]{1,20}\))?\s*,?\s*")
+
+
+def _attached_to(text: str, clause_start: int, before_in_sentence: list[Candidate]) -> Candidate | None:
+    if not before_in_sentence or not _ATTACHING_CLAUSE.match(text, clause_start):
+        return None
+    last = before_in_sentence[-1]
+    if last.kind not in ("named", "reference") or not _ATTACHMENT_GAP.fullmatch(text, last.end, clause_start):
+        return None
+    return last
 
 
 def _is_national(candidate: Candidate) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pipeline.extract.lexicon import read_rows
 from pipeline.extract.lines import Lines
 from pipeline.extract.literals import LiteralGate, confined_to_line
-from pipeline.extract.orgs import NAMES_STAY_ON_ONE_LINE, OrgMention, org_key
+from pipeline.extract.orgs import LISTED_MEMBER_RULE, NAMES_STAY_ON_ONE_LINE, OrgMention, org_key
 
 
 # Not frozen: a frozen dataclass's __init__ costs three times as much, and an article makes dozens of these.
@@ -234,7 +234,9 @@ class CandidateIndex:
         """The named bodies a reference can point back to (anywhere in the article), and their starts."""
         key = tuple(refers_to)
         if key not in self._fits:
-            named = self.named()
+            # A body met only as one name of a printed list ("other trusts ... including Leeds, Mid Yorkshire
+            # and Humber") is not the one "the trust" or "it" goes on to speak of.
+            named = [c for c in self.named() if c.rule_id != LISTED_MEMBER_RULE]
             fits = named if "any" in refers_to else sorted(
                 (c for c in named if c.body.org_type in refers_to), key=lambda c: c.start)
             self._fits[key] = (fits, [c.start for c in fits])

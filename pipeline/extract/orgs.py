@@ -717,15 +717,21 @@ _AFTER_A_PLACE = re.compile(r"\s*(?:,|and\b|[’']s\b|\s(?:is|was|has|had|have|p
 # after a plural type word names one body of that type each.
 _LIST_TYPES = {"CCGs": "CCG", "PCTs": "PCT", "ICBs": "ICB", "ICSs": "ICB", "trusts": "trust", "SHAs": "SHA",
                "clinical commissioning groups": "CCG", "primary care trusts": "PCT", "integrated care boards": "ICB"}
-_LISTED_NAME = r"[A-Z][\w’'&-]*(?: (?:and the |of |upon |on |in |with )?[A-Z][\w’'&-]*){0,4}"
+# A listed name may hold "and" ("Northern Lincolnshire and Goole"); the list's own last "and" is found by
+# backtracking, so "A, B and C" still gives three names.
+_LISTED_NAME = r"[A-Z][\w’'&-]*(?: (?:and (?:the )?|of |upon |on |in |with )?[A-Z][\w’'&-]*){0,4}"
+_LIST_TYPE_WORDS = "|".join(sorted(map(re.escape, _LIST_TYPES), key=len, reverse=True))
+# "other trusts serving the region facing a deficit in 2014-15 including Leeds, ...": a few words may describe
+# the collective before "including" opens its list.
 _LISTED_MEMBERS = re.compile(
-    r"\b(?P<type>" + "|".join(sorted(map(re.escape, _LIST_TYPES), key=len, reverse=True)) + r")"
-    r"(?: \w+){0,2}?\s*(?:[–—:]|\s-|\(|, (?:namely|including|of which)\b)\s*"
+    rf"\b(?P<type>{_LIST_TYPE_WORDS})"
+    r"(?:(?: \w+){0,2}?\s*(?:[–—:]|\s-|\()|(?: [\w-]+){0,9}?,? (?:namely|including|such as|of which)\b)\s*"
     rf"(?P<list>{_LISTED_NAME}(?:, {_LISTED_NAME}){{1,8}},? and {_LISTED_NAME})"
 )
-_LISTED_ITEM = re.compile(_LISTED_NAME)
-_LIST_GATE = re.compile(r"(?:" + "|".join(sorted(map(re.escape, _LIST_TYPES), key=len, reverse=True)) + r")"
-                        r"(?: \w+){0,2}?\s*(?:[–—:(]|\s-\s|, (?:namely|including|of which)\b)")
+_LIST_GATE = re.compile(rf"\b(?:{_LIST_TYPE_WORDS})\b")
+
+
+LISTED_MEMBER_RULE = "org.listed_member"
 
 
 def _with_listed_members(raws: list[list], text: str) -> list[list]:
@@ -737,16 +743,33 @@ def _with_listed_members(raws: list[list], text: str) -> list[list]:
     added, seen = [], set()
     for m in sorted(matches, key=lambda m: m.start()):
         org_type = _LIST_TYPES[m.group("type")]
-        for item in _LISTED_ITEM.finditer(text, m.start("list"), m.end("list")):
-            name = item.group()
+        for start, end in _list_items(text, m.start("list"), m.end("list")):
+            name = text[start:end]
             if name in ("and", "The") or name.split()[0] in _LEAD_STOP:
                 continue
-            if taken.covers(item.start()) or item.start() in seen:
+            if taken.covers(start) or start in seen:
                 continue
-            seen.add(item.start())
+            seen.add(start)
             full = f"{name} {'CCG' if org_type == 'CCG' else org_type}" if org_type != "trust" else name
-            added.append([item.start(), item.end(), org_type, full, "org.listed_member", org_key(org_type, name)])
+            added.append([start, end, org_type, full, LISTED_MEMBER_RULE, org_key(org_type, name)])
     return _with_added(raws, added)
+
+
+def _list_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of a printed list's names: split at its commas, and the last piece at its last "and" unless
+    a comma stands before that "and" ("A, B and C"; "A, B and C, and D")."""
+    spans, position = [], start
+    for piece in text[start:end].split(", "):
+        spans.append((position, position + len(piece)))
+        position += len(piece) + 2
+    last_start, last_end = spans.pop()
+    last = text[last_start:last_end]
+    if last.startswith("and "):
+        spans.append((last_start + 4, last_end))
+    else:
+        cut = last.rfind(" and ")
+        spans += [(last_start, last_start + cut), (last_start + cut + 5, last_end)]
+    return spans
 
 
 _CLAUSE_START_BEFORE = re.compile(r"(?:^|[.!?:;]\s*|\n\s*|,\s|and\s)$")

@@ -725,10 +725,14 @@ _LIST_TYPE_WORDS = "|".join(sorted(map(re.escape, _LIST_TYPES), key=len, reverse
 # the collective before "including" opens its list.
 _LISTED_MEMBERS = re.compile(
     rf"\b(?P<type>{_LIST_TYPE_WORDS})"
-    r"(?:(?: \w+){0,2}?\s*(?:[–—:]|\s-|\()|(?: [\w-]+){0,9}?,? (?:namely|including|such as|of which)\b)\s*"
+    r"(?:(?: \w+){0,4}?\s*(?:[–—:]|\s-|\()|(?: [\w-]+){0,9}?,? (?:namely|including|such as|of which)\b)\s*"
     rf"(?P<list>{_LISTED_NAME}(?:, {_LISTED_NAME}){{1,8}},? and {_LISTED_NAME})"
 )
 _LIST_GATE = re.compile(rf"\b(?:{_LIST_TYPE_WORDS})\b")
+# "One ICB (South Yorkshire) maintained its budget": a place in brackets after one body's type word names it.
+_BRACKETED_TYPES = {"CCG": "CCG", "PCT": "PCT", "ICB": "ICB", "ICS": "ICB", "trust": "trust", "SHA": "SHA"}
+_BRACKETED_MEMBER = re.compile(
+    rf"\b(?:[Oo]ne|[Aa]n?|[Aa]nother|[Tt]he) (?:\w+ )?(?P<type>{'|'.join(_BRACKETED_TYPES)}) \((?P<name>{_LISTED_NAME})\)")
 
 
 LISTED_MEMBER_RULE = "org.listed_member"
@@ -737,13 +741,16 @@ LISTED_MEMBER_RULE = "org.listed_member"
 def _with_listed_members(raws: list[list], text: str) -> list[list]:
     # A gate that opens with the type words (so the engine skips to them in C) finds where a list may stand.
     matches = [m for gate in _LIST_GATE.finditer(text) if (m := _LISTED_MEMBERS.match(text, gate.start()))]
-    if not matches:
+    bracketed = list(_BRACKETED_MEMBER.finditer(text)) if "(" in text else []
+    if not matches and not bracketed:
         return raws
     taken = _Taken(raws)
     added, seen = [], set()
-    for m in sorted(matches, key=lambda m: m.start()):
-        org_type = _LIST_TYPES[m.group("type")]
-        for start, end in _list_items(text, m.start("list"), m.end("list")):
+    items = [(m.start(), _LIST_TYPES[m.group("type")], _list_items(text, m.start("list"), m.end("list")))
+             for m in matches]
+    items += [(m.start(), _BRACKETED_TYPES[m.group("type")], [m.span("name")]) for m in bracketed]
+    for _, org_type, spans in sorted(items, key=lambda item: item[0]):
+        for start, end in spans:
             name = text[start:end]
             if name in ("and", "The") or name.split()[0] in _LEAD_STOP:
                 continue

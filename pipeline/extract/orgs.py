@@ -337,6 +337,7 @@ _CHUNK_REST = rf"{_PART_REST}(?:(?:{_COMMA}{_PART}){{0,3}}{_AND}{_PART}){{0,2}}"
 # compass words with a capital ("North Staffordshire CCG"). Checked on the
 # few hits rather than by lookbehinds at every capital.
 _DESCRIPTORS = frozenset(r["value"] for r in _values("descriptor"))
+_KIND_WORDS = frozenset(r["value"] for r in _values("kind_word"))
 # Every candidate starts with a capital letter, and a pattern that starts with
 # a character class lets the engine skip to the next capital in C; the word
 # boundary before it is checked by a lookbehind once the capital is consumed.
@@ -551,6 +552,8 @@ def _parse_segment(text: str, start: int, end: int) -> list[_Piece]:
             return pieces  # "The CCG", "Both CCGs": generic, resolved elsewhere
     if len(conjs) == 1 and len(conjs[0]) == 1 and conjs[0][0].text in _COUNT_WORDS:
         return pieces  # "Three ICS": a count of bodies, not a body called "Three"
+    if len(conjs) == 1 and all(t.text in _KIND_WORDS for t in conjs[0]):
+        return pieces  # "Hospital trust continues to battle ...": a kind of body, not a name
     name_start = conjs[0][0].start
     whole = _lookup_known(text[name_start:end])
     if whole is not None:  # "General Medical Council" is a regulator, not a council

@@ -22,6 +22,9 @@ from pipeline.extract.facts import ArticleContext, FactDraft
 from pipeline.extract.lexicon import read_rows
 from pipeline.extract.periods import financial_year_of, fy_label
 
+# Periods that say nothing of which year an article is about: calendar years, spans, horizons, and the
+# financial year of a dated event ("the board met in October 2020").
+NOT_THE_ARTICLES_YEAR = frozenset({"calendar", "horizon", "between", "month"})
 # Share of the article's financial-year mentions the most named year must hold to be "the" year.
 DOMINANT_SHARE = 0.5
 # Savings found possible ("could save £2.7m") are opportunities, not a year's plan.
@@ -39,7 +42,7 @@ def article_year(ctx: ArticleContext, published_on) -> tuple[str, str] | None:
     named = Counter()
     first_text: dict[str, str] = {}
     for period in ctx.periods:
-        if period.kind in ("calendar", "horizon", "between") or period.year_offset is not None:
+        if period.kind in NOT_THE_ARTICLES_YEAR or period.year_offset is not None:
             continue
         if period.fy_end and period.fy_start in (None, period.fy_end):
             named[period.fy_end] += 1
@@ -111,7 +114,7 @@ def _nearby_year(ctx: ArticleContext, draft: FactDraft) -> str | None:
             continue  # "reduce spending in 2011/12 ... despite £174m being cut this year": a year set against it
         sentence = ctx.sentences[j]
         for p in ctx.periods_in(sentence.start, sentence.end):
-            if p.kind in ("calendar", "horizon", "between") or p.year_offset is not None or not p.fy_end:
+            if p.kind in NOT_THE_ARTICLES_YEAR or p.year_offset is not None or not p.fy_end:
                 continue
             if _PAST.search(ctx.text, max(sentence.start, p.start - 80), p.start):
                 continue  # "the money was recovered in 2010/11": a year gone by, not the article's
@@ -126,7 +129,7 @@ def _paragraph_year(ctx: ArticleContext, draft: FactDraft) -> tuple[str, str] | 
     """The single financial year named earlier in the draft's own paragraph (its line), if there is one."""
     line_start = ctx.text.rfind("\n", 0, draft.evidence_start) + 1
     years = {p.fy_end: p.text for p in ctx.periods_in(line_start, draft.evidence_start)
-             if p.kind not in ("calendar", "horizon", "between") and p.fy_end and p.fy_start in (None, p.fy_end)}
+             if p.kind not in NOT_THE_ARTICLES_YEAR and p.fy_end and p.fy_start in (None, p.fy_end)}
     if len(years) == 1:
         label, text = next(iter(years.items()))
         return label, text

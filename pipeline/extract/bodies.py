@@ -96,6 +96,11 @@ class _Spans:
 
 
 PRONOUN_RULE = "ref.pronoun"
+# "It was not clear whether ...", "It is understood that ...": an "it" that stands for no body.
+_EXPLETIVE_IT = re.compile(r"[Ii]t(?:\s+(?:is|was|has been|had been|will be|would be|seems|seemed|appears|appeared|"
+                           r"remains|remained)\s+(?:not\s+|now\s+|also\s+|still\s+)?(?:\w+\s+)?(?:that|whether|if|how|"
+                           r"what|why|when|unclear|clear|understood|thought|believed|expected|likely|unlikely|"
+                           r"estimated|reported|possible|impossible|hoped|feared|claimed|said)\b)")
 
 
 def _position(candidate: Candidate) -> tuple[int, int]:
@@ -223,6 +228,8 @@ class CandidateIndex:
             fits, fit_starts = self._fitting(refers_to)
             for match in regex.finditer(self.text, start, end):
                 if covered.covering(match.start()):
+                    continue
+                if rule_id == PRONOUN_RULE and _EXPLETIVE_IT.match(self.text, match.start()):
                     continue
                 body = _antecedent(match.start(), refers_to, fits, fit_starts, indefinite=rule_id.startswith("ref.a_"))
                 if body is not None:

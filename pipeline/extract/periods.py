@@ -34,7 +34,8 @@ class Period:
     fy_start: str | None  # UK financial year "YYYY/YY"
     fy_end: str | None
     horizon_years: int | None
-    # "in", "by", "year_end", "between", "horizon", "this_year", "relative_year" or "calendar"
+    # "in", "by", "year_end", "between", "horizon", "this_year", "relative_year", "calendar" or "month" (the
+    # financial year holding a month of a year: "in October 2020")
     kind: str
     # For "this_year" and "relative_year": the financial year counted from the article's own date
     # (0 "this year", -1 "last year", +1 "next year"); resolved by `dated_by` once the date is known.
@@ -361,10 +362,13 @@ def _single_year_period(text: str, token: _YearToken) -> Period:
 
 
 def _calendar_period(text: str, m: re.Match[str]) -> Period | None:
+    year = int(text[m.start()] + m.group("calendar_tail"))
+    dated = _month_period(text, m, year)
+    if dated is not None:
+        return dated
     prefix = _CALENDAR_PREFIX.search(text, max(0, m.start() - _PREFIX_REACH), m.start())
     if prefix is None:
         return None  # "the 2015 election" says nothing about a figure's period
-    year = int(text[m.start()] + m.group("calendar_tail"))
     phrase = text[prefix.start() : m.end()]
     if prefix.lastgroup == "year_to" and _plausible(year - 1):
         label = fy_label(year - 1)
@@ -373,6 +377,40 @@ def _calendar_period(text: str, m: re.Match[str]) -> Period | None:
         label = fy_label(year - 1)
         return Period(prefix.start(), m.end(), phrase, label, label, None, "year_end")
     return Period(prefix.start(), m.end(), phrase, None, None, None, "calendar")
+
+
+_MONTHS = {name: number for number, names in enumerate(
+    (("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+     ("july", "jul"), ("august", "aug"), ("september", "sept", "sep"), ("october", "oct"),
+     ("november", "nov"), ("december", "dec")), start=1) for name in names}
+# "in October 2020", "by the end of August 2016", "by April 2025": a month of a year lies in one financial
+# year. "March" is left to the year-end phrases above; "since May 2019" points back, not at a period.
+_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MONTH_BEFORE = re.compile(
+    rf"(?i)(?<!\w)(?:(?P<lead>(?:(?:by|at|to){_SP}+)?the{_SP}+end{_SP}+of|end{_SP}+of|by|before|until|till|in|"
+    rf"during|for|at|to|of|since|from){_SP}+)?(?:(?:the{_SP}+)?[0-9]{{1,2}}(?:st|nd|rd|th)?{_SP}+(?:of{_SP}+)?)?"
+    rf"(?:(?:{_MONTH_NAMES}){_SP}+(?:and|to|or){_SP}+)?(?P<month>{_MONTH_NAMES}){_SP}+\Z")
+_MONTH_REACH = 40
+
+
+def _month_period(text: str, m: re.Match[str], year: int) -> Period | None:
+    before = _MONTH_BEFORE.search(text, max(0, m.start() - _MONTH_REACH), m.start())
+    if before is None:
+        return None
+    month = _MONTHS[before.group("month").lower()]
+    lead = " ".join((before.group("lead") or "").lower().split())
+    if month == 3 or lead in ("since", "from"):
+        return None
+    phrase = text[before.start():m.end()]
+    if lead in ("by", "before", "until", "till") and month == 4:
+        # "by April 2025": by the end of the financial year that April closes.
+        label = fy_label(year - 1)
+        return Period(before.start(), m.end(), phrase, label, label, None, "year_end")
+    start_year = year if month >= 4 else year - 1
+    if not _plausible(start_year):
+        return None
+    label = fy_label(start_year)
+    return Period(before.start(), m.end(), phrase, label, label, None, "month")
 
 
 def _year_word_period(text: str, m: re.Match[str]) -> Period | None:

@@ -113,9 +113,13 @@ def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[F
         body = _THE_NHS  # "the drive to achieve £20bn in efficiency savings": billions with no body are the NHS's
     if body is None:
         return None
-    if body.org_type == "national" and body.scope == "org" and _sector_figure(money, table) \
-            and not _OWN.search(ctx.text, sentence.start, sentence.end):
-        body = _sector_of(ctx, money, sentence_no) or body
+    if body.org_type == "national" and body.scope == "org" and not _OWN.search(ctx.text, sentence.start, sentence.end):
+        if _sector_figure(money, table):
+            body = _sector_of(ctx, money, sentence_no) or body
+        else:
+            # "It identifies more than £700m that could be squeezed from PCTs": the collective a national body
+            # reports on or acts on owns the figure.
+            body = _collective_in(ctx, money, sentence) or body
     if _out_of_scale(body, money, table):
         body = _body_of_scale(ctx, money, sentence, table)
         if body is None:
@@ -206,6 +210,12 @@ def _sector_of(ctx: ArticleContext, money: Money, sentence_no: int) -> Body:
         if collectives:
             return min(collectives, key=lambda c: _distance(c.start, c.end, money)).body
     return _THE_NHS
+
+
+def _collective_in(ctx: ArticleContext, money: Money, sentence: Sentence) -> Body | None:
+    collectives = [c for c in ctx.candidates_in(sentence.start, sentence.end, pronouns=False)
+                   if c.kind == "collective" and c.body.org_type != "national"]
+    return min(collectives, key=lambda c: _distance(c.start, c.end, money)).body if collectives else None
 
 
 def _out_of_scale(body: Body, money: Money, table: str) -> bool:

@@ -249,8 +249,10 @@ def _like_the_fact_before(ctx: ArticleContext, money: Money, sentence_no: int, d
     period = _period_for(ctx, money, sentence_no, None)
     fy_start, fy_end, horizon, period_text = _period_fields(period, model.table) if period else \
         (model.fy_start, model.fy_end, model.horizon_years, model.period_text)
-    return FactDraft(model.table, model.measure, money, body, fy_start, fy_end, horizon, period_text,
-                     sentence.start, sentence.end, cue.rule.rule_id, sentence_no)
+    # Its own clause may say more of its measure ("of which £5.1m has already been identified").
+    measure, defaulted = _measure(ctx.text, money, sentence, model.table, None, None, None)
+    return FactDraft(model.table, model.measure if defaulted else measure, money, body, fy_start, fy_end, horizon,
+                     period_text, sentence.start, sentence.end, cue.rule.rule_id, sentence_no)
 
 
 # No NHS body saves, loses or owes more than a trillion pounds (the whole NHS spends ~£200bn a year): such a

@@ -110,7 +110,10 @@ def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[F
             table, rule_id, measure_hint = "savings", "saving.shortfall", "shortfall"
     body = labelled.body if labelled is not None else _body_for(ctx, money, sentence_no, drafts, header)
     if body is None and _sector_figure(money, "savings"):
-        body = _THE_NHS  # "the drive to achieve £20bn in efficiency savings": billions with no body are the NHS's
+        # "the drive to achieve £20bn in efficiency savings": billions with no body are the sector's the passage
+        # speaks of ("The analysis suggests the savings equate to at least £2.4bn" after "acute trusts"), else
+        # the NHS's.
+        body = _sector_of(ctx, money, sentence_no)
     if body is None:
         return None
     if body.org_type == "national" and body.scope == "org" and not _OWN.search(ctx.text, sentence.start, sentence.end):

@@ -486,7 +486,10 @@ _REPORTING = re.compile(r"(?:['’]s)?\s*(?:\w+ly\s+)?(?:said|says|say|told|tell
                         r"(?:figures|data|papers|documents|analysis|report|accounts)\s+(?:show|shows|reveal|reveals|"
                         r"suggest|suggests))\b", re.I)
 # A body that is the object of a preposition ("agreed with NHS Improvement") is a counterparty.
-_PREPOSITION_BEFORE = re.compile(r"\b(?:with|by|from|against|than|to|towards)\s+(?:the\s+)?$", re.I)
+_PREPOSITION_BEFORE = re.compile(r"\b(?:with|by|from|against|than|to|towards)\s+(?:the\s+)?$"
+                                 # "asked by the strategic health authority, NHS East of England, to make £1.9m":
+                                 # a body in apposition to a counterparty is that counterparty
+                                 r"|\b(?:with|by|from|against)\s+(?:the|its|their)\s+[a-z][a-z -]{2,40},\s*$", re.I)
 
 
 def _is_source(text: str, candidate: Candidate) -> bool:
@@ -494,7 +497,7 @@ def _is_source(text: str, candidate: Candidate) -> bool:
 
 
 def _is_counterparty(text: str, candidate: Candidate) -> bool:
-    return bool(_PREPOSITION_BEFORE.search(text, max(0, candidate.start - 20), candidate.start))
+    return bool(_PREPOSITION_BEFORE.search(text, max(0, candidate.start - 60), candidate.start))
 
 
 def _owner_among(text: str, candidates: list[Candidate], before_in_sentence: list[Candidate]) -> Candidate:

@@ -454,7 +454,7 @@ def _body_for(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[
     in_sentence = [c for c in in_sentence if not _national_acting_on(ctx.text, c)]
     before_in_clause = [c for c in in_sentence if lo <= c.start and c.end <= money.start]
     after_in_clause = [c for c in in_sentence if money.end <= c.start and c.end <= hi
-                       and not _is_counterparty(ctx.text, c)]
+                       and not _is_counterparty(ctx.text, c) and not _is_beneficiary(ctx.text, c)]
     before_in_sentence = [c for c in in_sentence if c.end <= money.start]
     chosen: Candidate | None = None
     if before_in_clause:
@@ -498,6 +498,14 @@ def _is_source(text: str, candidate: Candidate) -> bool:
 
 def _is_counterparty(text: str, candidate: Candidate) -> bool:
     return bool(_PREPOSITION_BEFORE.search(text, max(0, candidate.start - 60), candidate.start))
+
+
+# "could save over £80,000 a year for the health service": the body a saving is made for is not the one making it.
+_FOR_BEFORE = re.compile(r"\bfor\s+(?:the\s+)?$", re.I)
+
+
+def _is_beneficiary(text: str, candidate: Candidate) -> bool:
+    return candidate.kind == "collective" and bool(_FOR_BEFORE.search(text, max(0, candidate.start - 12), candidate.start))
 
 
 def _owner_among(text: str, candidates: list[Candidate], before_in_sentence: list[Candidate]) -> Candidate:

@@ -731,7 +731,12 @@ _LISTED_MEMBERS = re.compile(
     r"(?:(?: \w+){0,4}?\s*(?:[–—:]|\s-|\()|(?: [\w-]+){0,9}?,? (?:namely|including|such as|of which)\b)\s*"
     rf"(?P<list>{_LISTED_NAME}(?:, {_LISTED_NAME}){{1,8}},? and {_LISTED_NAME})"
 )
-_LIST_GATE = re.compile(rf"\b(?:{_LIST_TYPE_WORDS})\b")
+# Where a list may stand, found cheaply: a type word a few words before a dash, colon or bracket; or, for the
+# rarer "including" lists, the opener first and the type word in the 100 characters before it.
+_LIST_GATE = re.compile(rf"\b(?:{_LIST_TYPE_WORDS})(?: \w+){{0,4}}?\s*(?:[–—:(]|\s-\s)")
+_LIST_OPENER = re.compile(r",? (?:namely|including|such as|of which)\b")
+_LIST_TYPE = re.compile(rf"\b(?:{_LIST_TYPE_WORDS})\b")
+_OPENER_REACH = 100
 # "One ICB (South Yorkshire) maintained its budget": a place in brackets after one body's type word names it.
 _BRACKETED_TYPES = {"CCG": "CCG", "PCT": "PCT", "ICB": "ICB", "ICS": "ICB", "trust": "trust", "SHA": "SHA"}
 _BRACKETED_MEMBER = re.compile(
@@ -743,7 +748,11 @@ LISTED_MEMBER_RULE = "org.listed_member"
 
 def _with_listed_members(raws: list[list], text: str) -> list[list]:
     # A gate that opens with the type words (so the engine skips to them in C) finds where a list may stand.
-    matches = [m for gate in _LIST_GATE.finditer(text) if (m := _LISTED_MEMBERS.match(text, gate.start()))]
+    starts = [gate.start() for gate in _LIST_GATE.finditer(text)]
+    for opener in _LIST_OPENER.finditer(text):
+        window = max(0, opener.start() - _OPENER_REACH)
+        starts += [t.start() for t in _LIST_TYPE.finditer(text, window, opener.start())]
+    matches = list({m.start(): m for start in sorted(set(starts)) if (m := _LISTED_MEMBERS.match(text, start))}.values())
     bracketed = list(_BRACKETED_MEMBER.finditer(text)) if "(" in text else []
     if not matches and not bracketed:
         return raws

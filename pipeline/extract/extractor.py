@@ -29,7 +29,7 @@ from pipeline.extract.table_facts import table_fact
 from pipeline.extract.tables import find_text_tables
 
 # Bump on any change that alters what the extractor outputs; recorded on every row.
-EXTRACTOR_VERSION = "0.4.0"
+EXTRACTOR_VERSION = "0.5.0"
 HEADLINE = 0  # the first sentence of body_text is the headline
 MERGE_LOOKBACK = 60  # groups of statements compared with each new one; real articles have far fewer facts
 

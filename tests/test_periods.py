@@ -225,7 +225,15 @@ def test_reversed_pair_is_two_years_not_a_span() -> None:
 
 
 def test_lone_between_or_from_is_the_year_itself() -> None:
-    assert summary(only("from 2014/15 onwards")) == ("2014/15", "2014/15", "2014/15", None, "in")
+    assert summary(only("savings from 2014/15")) == ("2014/15", "2014/15", "2014/15", None, "in")
+
+
+@pytest.mark.parametrize("text", ["from 2014/15 onwards", "since 2014/15", "before 2014/15", "after 2014/15"])
+def test_a_bound_in_time_is_no_year_of_a_figure(text) -> None:
+    # "the planning assumptions PCTs should use from 2011-12 onwards": a bound, not the year a figure is of, and
+    # no evidence of which year the article is about.
+    period = only(text)
+    assert (period.kind, period.fy_start, period.fy_end) == ("open", None, None)
 
 
 # --- horizons -------------------------------------------------------------------------------

@@ -34,8 +34,8 @@ class Period:
     fy_start: str | None  # UK financial year "YYYY/YY"
     fy_end: str | None
     horizon_years: int | None
-    # "in", "by", "year_end", "between", "horizon", "this_year", "relative_year", "calendar" or "month" (the
-    # financial year holding a month of a year: "in October 2020")
+    # "in", "by", "year_end", "between", "horizon", "this_year", "relative_year", "calendar", "month" (the
+    # financial year holding a month of a year: "in October 2020") or "open" (a bound: "since 2015/16")
     kind: str
     # For "this_year" and "relative_year": the financial year counted from the article's own date
     # (0 "this year", -1 "last year", +1 "next year"); resolved by `dated_by` once the date is known.
@@ -347,10 +347,18 @@ def _span_period(text: str, first: _YearToken, last: _YearToken) -> Period:
     )
 
 
+# "since 2015/16", "before 2010/11", "from 2011-12 onwards": a bound in time, not a year a figure is of.
+_OPEN_BOUND_BEFORE = re.compile(rf"(?i)(?<!\w)(?:since|after|before|prior{_SP}+to){_SP}+(?:the{_SP}+)?\Z")
+_ONWARDS_AFTER = re.compile(rf"(?i){_SP}+(?:onwards?|and{_SP}+beyond)(?!\w)")
+
+
 def _single_year_period(text: str, token: _YearToken) -> Period:
     label = fy_label(token.year)
     suffix = _FY_SUFFIX.match(text, token.end)
     end = suffix.end() if suffix is not None else token.end
+    if _ONWARDS_AFTER.match(text, end) or _OPEN_BOUND_BEFORE.search(text, max(0, token.token_start - 20),
+                                                                     token.token_start):
+        return Period(token.start, end, text[token.start : end], None, None, None, "open")
     if token.kind == "by":
         return Period(token.start, end, text[token.start : end], None, label, None, "by")
     if token.kind == "year_end":

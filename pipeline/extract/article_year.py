@@ -116,13 +116,13 @@ def _nearby_year(ctx: ArticleContext, draft: FactDraft) -> str | None:
         for p in ctx.periods_in(sentence.start, sentence.end):
             if p.kind in NOT_THE_ARTICLES_YEAR or p.year_offset is not None or not p.fy_end:
                 continue
-            if _PAST.search(ctx.text, max(sentence.start, p.start - 80), p.start):
-                continue  # "the money was recovered in 2010/11": a year gone by, not the article's
+            if _ANOTHER_TIME.search(ctx.text, max(sentence.start, p.start - 80), p.start):
+                continue  # "was recovered in 2010/11", "will remain in 2013/14": a year gone by or to come
             years.add(p.fy_end)
     return years.pop() if len(years) == 1 else None
 
 
-_PAST = re.compile(r"\b(?:was|were) \w+ed\b", re.I)
+_ANOTHER_TIME = re.compile(r"\b(?:(?:was|were) \w+ed|will|would)\b", re.I)
 
 
 def _paragraph_year(ctx: ArticleContext, draft: FactDraft) -> tuple[str, str] | None:

@@ -108,6 +108,16 @@ def test_of_which_is_a_part_of_the_figure_just_stated():
     assert part["fact_table"] == "savings" and part["measure"] == "potential"
 
 
+def test_behind_target_beside_a_deficit_is_a_variance_not_a_savings_shortfall():
+    text = "York Teaching Hospital NHS Foundation Trust is £2.8m in deficit - more than £6m behind target."
+    assert [f["amount_gbp"] for f in _facts(text)] == [2.8e6]
+
+
+def test_behind_on_savings_is_still_a_shortfall():
+    text = "NHS Brighton and Hove is £2.4m behind target on its QIPP savings."
+    assert _one(text, 2.4e6)["measure"] == "shortfall"
+
+
 def test_a_downside_risk_is_not_a_fact():
     text = "Buckinghamshire Healthcare NHS Trust faces further downside risks in the range of £8m-£10m."
     assert not _facts(text)

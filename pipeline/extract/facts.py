@@ -108,6 +108,9 @@ def classify(ctx: ArticleContext, money: Money, sentence_no: int, drafts: list[F
         rule_id = cue.rule.rule_id
         if rule_id == "deficit.shortfall" and _near_savings_words(ctx.text, cue):
             table, rule_id, measure_hint = "savings", "saving.shortfall", "shortfall"
+        if rule_id == "saving.behind" and _DEFICIT_WORDS.search(ctx.text, sentence.start, sentence.end) \
+                and not _SAVINGS_NOUNS.search(ctx.text, sentence.start, sentence.end):
+            return None  # "it is £2.8m in deficit - more than £6m behind target": a variance against plan
     body = labelled.body if labelled is not None else _body_for(ctx, money, sentence_no, drafts, header)
     if body is None and _sector_figure(money, "savings"):
         # "the drive to achieve £20bn in efficiency savings": billions with no body are the sector's the passage
@@ -379,6 +382,10 @@ def _other_money_between(text: str, hit: CueHit, money: Money) -> bool:
 
 
 _SAVINGS_WORDS = re.compile(r"\b(?:savings?|QIPP|CIPs?|efficiency|efficiencies|target)\b", re.I)
+
+
+_SAVINGS_NOUNS = re.compile(r"\b(?:savings?|QIPP|CIPs?|cost improvements?|efficienc(?:y|ies)|cuts?)\b", re.I)
+_DEFICIT_WORDS = re.compile(r"\b(?:deficits?|in the red|overspen(?:d|ds|ding|t))\b", re.I)
 
 
 def _near_savings_words(text: str, cue: CueHit) -> bool:

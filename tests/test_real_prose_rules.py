@@ -102,6 +102,18 @@ def test_a_deficit_carried_over_is_actual():
     assert _one(text, 47.2e6)["measure"] == "actual"
 
 
+def test_a_deficit_a_body_is_on_track_to_end_with_is_a_forecast():
+    text = "NHS Oxfordshire is on track to end this year with a deficit of just over £9m."
+    assert _one(text, 9e6)["measure"] == "forecast"
+
+
+def test_even_though_opens_a_clause_of_its_own():
+    # The measure words of "even though it is on course to break even" do not reach the deficit before them.
+    text = ("NHS Derby and Derbyshire CCG said its underlying deficit had reached £77m, even though it is on "
+            "course to break even this year.")
+    assert _one(text, 77e6)["measure"] == "actual"
+
+
 def test_of_which_is_a_part_of_the_figure_just_stated():
     text = "NHS Bury CCG has a savings target of £12.5m for this year, of which £5.1m has already been identified."
     part = _one(text, 5.1e6)

@@ -24,7 +24,7 @@ from pipeline.plausibility import implausible
 
 # Clause boundaries inside a sentence; a contrastive one also stops a period applying across it.
 _CLAUSE_BREAK = re.compile(r"\s*(?:;|:|\s[–—]\s|,\s*(?=\w+(?:ed|ing)\s)|,\s*(?=(?:and|but|while|whereas|with|despite|although|though|as|after|against|"
-                           r"before|unless|which|who|where|however)\b)|\s(?=(?:despite|although|whereas|unless|against)\b))")
+                           r"before|unless|which|who|where|however|even (?:though|if|as|so))\b)|\s(?=(?:despite|although|whereas|unless|against)\b))")
 _CONTRASTIVE = re.compile(r"^\s*[,;]?\s*(?:but|while|whereas|despite|although|though|however|unless)\b", re.I)
 # A figure introduced as the source of part of a plan: "£7.6m from emergency admissions".
 _COMPONENT_TAIL = re.compile(r"\s*(?:(?:is|are|was|will|would|could|should)?\s*(?:expected|due|set|planned)?\s*"

@@ -731,16 +731,20 @@ _LISTED_MEMBERS = re.compile(
     r"(?:(?: \w+){0,4}?\s*(?:[–—:]|\s-|\()|(?: [\w-]+){0,9}?,? (?:namely|including|such as|of which)\b)\s*"
     rf"(?P<list>{_LISTED_NAME}(?:, {_LISTED_NAME}){{1,8}},? and {_LISTED_NAME})"
 )
-# Where a list may stand, found cheaply: a type word a few words before a dash, colon or bracket; or, for the
-# rarer "including" lists, the opener first and the type word in the 100 characters before it.
-_LIST_GATE = re.compile(rf"\b(?:{_LIST_TYPE_WORDS})(?: \w+){{0,4}}?\s*(?:[–—:(]|\s-\s)")
-_LIST_OPENER = re.compile(r",? (?:namely|including|such as|of which)\b")
+# Where a list may stand, found cheaply from its opener (a dash, colon or bracket; or "including", "namely",
+# "such as", "of which"), each a rare character or word the engine skips to, with the type word looked for in
+# the stretch before it.
+_LIST_OPENERS = (re.compile(r"[–—:(]"), re.compile(r" - "), re.compile(r"\b(?:namely|including|such as|of which)\b"))
+_OPENER_WORDS = ("namely", "including", "such as", "of which")
 _LIST_TYPE = re.compile(rf"\b(?:{_LIST_TYPE_WORDS})\b")
 _OPENER_REACH = 100
 # "One ICB (South Yorkshire) maintained its budget": a place in brackets after one body's type word names it.
 _BRACKETED_TYPES = {"CCG": "CCG", "PCT": "PCT", "ICB": "ICB", "ICS": "ICB", "trust": "trust", "SHA": "SHA"}
-_BRACKETED_MEMBER = re.compile(
-    rf"\b(?:[Oo]ne|[Aa]n?|[Aa]nother|[Tt]he) (?:\w+ )?(?P<type>{'|'.join(_BRACKETED_TYPES)}) \((?P<name>{_LISTED_NAME})\)")
+# Found from the bracket, the cheap part to look for; the type word and its article before it are checked after.
+_OPEN_BRACKET = re.compile(r" \(")
+_ONE_BODY_OF_A_TYPE = re.compile(
+    rf"(?<![\w-])(?:[Oo]ne|[Aa]n?|[Aa]nother|[Tt]he) (?:\w+ )?(?:{'|'.join(_BRACKETED_TYPES)})\Z")
+_BRACKETED_MEMBER = re.compile(rf" \((?P<name>{_LISTED_NAME})\)")
 
 
 LISTED_MEMBER_RULE = "org.listed_member"
@@ -748,19 +752,27 @@ LISTED_MEMBER_RULE = "org.listed_member"
 
 def _with_listed_members(raws: list[list], text: str) -> list[list]:
     # A gate that opens with the type words (so the engine skips to them in C) finds where a list may stand.
-    starts = [gate.start() for gate in _LIST_GATE.finditer(text)]
-    for opener in _LIST_OPENER.finditer(text):
-        window = max(0, opener.start() - _OPENER_REACH)
-        starts += [t.start() for t in _LIST_TYPE.finditer(text, window, opener.start())]
-    matches = list({m.start(): m for start in sorted(set(starts)) if (m := _LISTED_MEMBERS.match(text, start))}.values())
-    bracketed = list(_BRACKETED_MEMBER.finditer(text)) if "(" in text else []
+    starts: set[int] = set()
+    # Each opener pattern alone, so that the engine skips to its first character; the words only where present.
+    openers = [m.start() for m in _LIST_OPENERS[0].finditer(text)]
+    if " - " in text:
+        openers += [m.start() for m in _LIST_OPENERS[1].finditer(text)]
+    if any(word in text for word in _OPENER_WORDS):
+        openers += [m.start() for m in _LIST_OPENERS[2].finditer(text)]
+    for opener in openers:
+        starts.update(t.start() for t in _LIST_TYPE.finditer(text, max(0, opener - _OPENER_REACH), opener))
+    matches = list({m.start(): m for start in sorted(starts) if (m := _LISTED_MEMBERS.match(text, start))}.values())
+    bracketed = [m for bracket in _OPEN_BRACKET.finditer(text)
+                 if _ONE_BODY_OF_A_TYPE.search(text, max(0, bracket.start() - 40), bracket.start())
+                 and (m := _BRACKETED_MEMBER.match(text, bracket.start()))]
     if not matches and not bracketed:
         return raws
     taken = _Taken(raws)
     added, seen = [], set()
     items = [(m.start(), _LIST_TYPES[m.group("type")], _list_items(text, m.start("list"), m.end("list")))
              for m in matches]
-    items += [(m.start(), _BRACKETED_TYPES[m.group("type")], [m.span("name")]) for m in bracketed]
+    items += [(m.start(), _BRACKETED_TYPES[text[text.rfind(" ", 0, m.start()) + 1:m.start()]], [m.span("name")])
+              for m in bracketed]
     for _, org_type, spans in sorted(items, key=lambda item: item[0]):
         for start, end in spans:
             name = text[start:end]

@@ -77,6 +77,23 @@ def test_a_national_body_reporting_on_a_collective_gives_the_figure_to_the_colle
     assert fact["scope"] == "aggregate" and fact["org_type"] == "PCT"
 
 
+def test_these_trusts_after_a_bulleted_list_are_the_listed_trusts():
+    text = ("Three trusts are in financial special measures:\n\n"
+            "- Barnsley Hospital NHS Foundation Trust.\n"
+            "- Wye Valley NHS Trust.\n"
+            "- Croydon Health Services NHS Trust.\n\n"
+            "These trusts are forecasting a combined deficit of £145m.")
+    fact = _one(text, 145e6)
+    assert fact["org_type"] == "group" and len(fact["member_names"]) == 3
+
+
+def test_the_two_trusts_after_a_list_in_the_sentence_before_are_those_trusts():
+    text = ("Wye Valley NHS Trust and Croydon Health Services NHS Trust missed their control totals. "
+            "The two trusts are forecasting a combined deficit of £60m.")
+    fact = _one(text, 60e6)
+    assert fact["org_type"] == "group" and len(fact["member_names"]) == 2
+
+
 def test_an_expletive_it_stands_for_no_body():
     text = ("Havering CCG met on Monday.\n\nIt was not clear whether the three CCGs were still planning a £10.2m "
             "deficit for 2017-18.")

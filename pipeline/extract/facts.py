@@ -19,7 +19,7 @@ from pipeline.extract.bodies import Body, Candidate, CandidateIndex, group_of
 from pipeline.extract.lexicon import CueHit, fact_cues, measure_cues
 from pipeline.extract.orgs import org_key
 from pipeline.extract.periods import Period
-from pipeline.extract.sentences import Sentence
+from pipeline.extract.sentences import Sentence, sentence_index
 from pipeline.plausibility import implausible
 
 # Clause boundaries inside a sentence; a contrastive one also stops a period applying across it.
@@ -595,6 +595,8 @@ _COORDINATOR = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)$")
 
 def _with_coordinated(ctx: ArticleContext, chosen: Candidate, in_sentence: list[Candidate]) -> Body:
     """'NHS Dorset and NHS Bournemouth and Poole ... £200m': a figure shared by a list of named bodies."""
+    if chosen.kind == "collective" and _POINTS_BACK.match(ctx.text, chosen.start):
+        return _listed_before(ctx, chosen) or chosen.body
     if chosen.kind != "named":
         return chosen.body
     named = [c for c in in_sentence if c.kind == "named"]
@@ -610,6 +612,43 @@ def _with_coordinated(ctx: ArticleContext, chosen: Candidate, in_sentence: list[
     if len({m.key for m in members}) < 2:
         return chosen.body
     return group_of(members)
+
+
+# "These trusts ... are forecasting a combined deficit of £145m", "the three organisations": a collective that
+# points back stands for the bodies the text has just listed.
+_POINTS_BACK = re.compile(r"(?:[Tt]hese|[Tt]hose|[Bb]oth|[Tt]he (?:two|three|four|five|six|seven|eight|nine|ten))\b")
+LIST_LOOKBACK_SENTENCES = 2
+
+
+def _listed_before(ctx: ArticleContext, collective: Candidate) -> Body | None:
+    """The group of the last list of two or more named bodies in the collective's sentence before it, or in
+    the two sentences before that."""
+    index = sentence_index(ctx.sentences, collective.start)
+    if index < 0:
+        return None
+    items = []  # a bulleted list just before: one named body per item
+    back = index - 1
+    while back >= 0 and ctx.sentences[back].kind == "item":
+        item = ctx.sentences[back]
+        named = [c for c in ctx.candidates_in(item.start, item.end, pronouns=False) if c.kind == "named"]
+        if named:
+            items.insert(0, named[0].body)
+        back -= 1
+    if len({m.key for m in items}) >= 2:
+        return group_of(items)
+    for back in range(index, max(index - LIST_LOOKBACK_SENTENCES - 1, -1), -1):
+        sentence = ctx.sentences[back]
+        end = collective.start if back == index else sentence.end
+        named = [c for c in ctx.candidates_in(sentence.start, end, pronouns=False) if c.kind == "named"
+                 and c.body.org_type not in ("national", "professional")]
+        for last in range(len(named) - 1, 0, -1):
+            lo = last
+            while lo > 0 and _COORDINATOR.match(ctx.text[named[lo - 1].end:named[lo].start]):
+                lo -= 1
+            members = [c.body for c in named[lo:last + 1]]
+            if len({m.key for m in members}) >= 2:
+                return group_of(members)
+    return None
 
 
 def _topic(ctx: ArticleContext, sentence_no: int, drafts: list[FactDraft]) -> Body | None:

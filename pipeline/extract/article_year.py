@@ -37,14 +37,19 @@ def _elsewhere_in_time() -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(phrases) + r")\b", re.I)
 
 
+def _names_one_year(period) -> bool:
+    """A period written as one financial year of its own ("in 2015/16", "by 2020/21"), not a span, a bound, a
+    dated event or a year counted from the article's date."""
+    return (period.kind not in NOT_THE_ARTICLES_YEAR and period.year_offset is None and bool(period.fy_end)
+            and period.fy_start in (None, period.fy_end))
+
+
 def article_year(ctx: ArticleContext, published_on) -> tuple[str, str] | None:
     """(financial year "YYYY/YY", the text that fixed it) the article is about, or None."""
     named = Counter()
     first_text: dict[str, str] = {}
     for period in ctx.periods:
-        if period.kind in NOT_THE_ARTICLES_YEAR or period.year_offset is not None:
-            continue
-        if period.fy_end and period.fy_start in (None, period.fy_end):
+        if _names_one_year(period):
             named[period.fy_end] += 1
             first_text.setdefault(period.fy_end, period.text)
     if named:
@@ -114,7 +119,7 @@ def _nearby_year(ctx: ArticleContext, draft: FactDraft) -> str | None:
             continue  # "reduce spending in 2011/12 ... despite £174m being cut this year": a year set against it
         sentence = ctx.sentences[j]
         for p in ctx.periods_in(sentence.start, sentence.end):
-            if p.kind in NOT_THE_ARTICLES_YEAR or p.year_offset is not None or not p.fy_end:
+            if not _names_one_year(p):
                 continue
             if _ANOTHER_TIME.search(ctx.text, max(sentence.start, p.start - 80), p.start):
                 continue  # "was recovered in 2010/11", "will remain in 2013/14": a year gone by or to come

@@ -593,6 +593,13 @@ _PLURAL_PRONOUN = re.compile(r"(?:they|their|them)\b", re.I)
 _COORDINATOR = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)$")
 
 
+def _run_start(text: str, named: list[Candidate], i: int) -> int:
+    """The first of the named bodies joined to named[i] by commas and "and" before it ("A, B and C")."""
+    while i > 0 and _COORDINATOR.match(text[named[i - 1].end:named[i].start]):
+        i -= 1
+    return i
+
+
 def _with_coordinated(ctx: ArticleContext, chosen: Candidate, in_sentence: list[Candidate]) -> Body:
     """'NHS Dorset and NHS Bournemouth and Poole ... £200m': a figure shared by a list of named bodies."""
     if chosen.kind == "collective" and _POINTS_BACK.match(ctx.text, chosen.start):
@@ -603,9 +610,7 @@ def _with_coordinated(ctx: ArticleContext, chosen: Candidate, in_sentence: list[
     if chosen not in named:  # an antecedent from an earlier sentence
         return chosen.body
     i = named.index(chosen)
-    lo = hi = i
-    while lo > 0 and _COORDINATOR.match(ctx.text[named[lo - 1].end:named[lo].start]):
-        lo -= 1
+    lo, hi = _run_start(ctx.text, named, i), i
     while hi + 1 < len(named) and _COORDINATOR.match(ctx.text[named[hi].end:named[hi + 1].start]):
         hi += 1
     members = [c.body for c in named[lo:hi + 1]]
@@ -642,10 +647,7 @@ def _listed_before(ctx: ArticleContext, collective: Candidate) -> Body | None:
         named = [c for c in ctx.candidates_in(sentence.start, end, pronouns=False) if c.kind == "named"
                  and c.body.org_type not in ("national", "professional")]
         for last in range(len(named) - 1, 0, -1):
-            lo = last
-            while lo > 0 and _COORDINATOR.match(ctx.text[named[lo - 1].end:named[lo].start]):
-                lo -= 1
-            members = [c.body for c in named[lo:last + 1]]
+            members = [c.body for c in named[_run_start(ctx.text, named, last):last + 1]]
             if len({m.key for m in members}) >= 2:
                 return group_of(members)
     return None

@@ -724,18 +724,18 @@ _LIST_TYPES = {"CCGs": "CCG", "PCTs": "PCT", "ICBs": "ICB", "ICSs": "ICB", "trus
 # backtracking, so "A, B and C" still gives three names.
 _LISTED_NAME = r"[A-Z][\w’'&-]*(?: (?:and (?:the )?|of |upon |on |in |with )?[A-Z][\w’'&-]*){0,4}"
 _LIST_TYPE_WORDS = "|".join(sorted(map(re.escape, _LIST_TYPES), key=len, reverse=True))
+_OPENER_WORDS = ("namely", "including", "such as", "of which")
 # "other trusts serving the region facing a deficit in 2014-15 including Leeds, ...": a few words may describe
 # the collective before "including" opens its list.
 _LISTED_MEMBERS = re.compile(
     rf"\b(?P<type>{_LIST_TYPE_WORDS})"
-    r"(?:(?: \w+){0,4}?\s*(?:[–—:]|\s-|\()|(?: [\w-]+){0,9}?,? (?:namely|including|such as|of which)\b)\s*"
+    r"(?:(?: \w+){0,4}?\s*(?:[–—:]|\s-|\()|(?: [\w-]+){0,9}?,? (?:" + "|".join(_OPENER_WORDS) + r")\b)\s*"
     rf"(?P<list>{_LISTED_NAME}(?:, {_LISTED_NAME}){{1,8}},? and {_LISTED_NAME})"
 )
 # Where a list may stand, found cheaply from its opener (a dash, colon or bracket; or "including", "namely",
 # "such as", "of which"), each a rare character or word the engine skips to, with the type word looked for in
 # the stretch before it.
-_LIST_OPENERS = (re.compile(r"[–—:(]"), re.compile(r" - "), re.compile(r"\b(?:namely|including|such as|of which)\b"))
-_OPENER_WORDS = ("namely", "including", "such as", "of which")
+_LIST_OPENERS = (re.compile(r"[–—:(]"), re.compile(r" - "), re.compile(r"\b(?:" + "|".join(_OPENER_WORDS) + r")\b"))
 _LIST_TYPE = re.compile(rf"\b(?:{_LIST_TYPE_WORDS})\b")
 _OPENER_REACH = 100
 # "One ICB (South Yorkshire) maintained its budget": a place in brackets after one body's type word names it.
@@ -743,7 +743,7 @@ _BRACKETED_TYPES = {"CCG": "CCG", "PCT": "PCT", "ICB": "ICB", "ICS": "ICB", "tru
 # Found from the bracket, the cheap part to look for; the type word and its article before it are checked after.
 _OPEN_BRACKET = re.compile(r" \(")
 _ONE_BODY_OF_A_TYPE = re.compile(
-    rf"(?<![\w-])(?:[Oo]ne|[Aa]n?|[Aa]nother|[Tt]he) (?:\w+ )?(?:{'|'.join(_BRACKETED_TYPES)})\Z")
+    rf"(?<![\w-])(?:[Oo]ne|[Aa]n?|[Aa]nother|[Tt]he) (?:\w+ )?(?P<type>{'|'.join(_BRACKETED_TYPES)})\Z")
 _BRACKETED_MEMBER = re.compile(rf" \((?P<name>{_LISTED_NAME})\)")
 
 
@@ -751,7 +751,6 @@ LISTED_MEMBER_RULE = "org.listed_member"
 
 
 def _with_listed_members(raws: list[list], text: str) -> list[list]:
-    # A gate that opens with the type words (so the engine skips to them in C) finds where a list may stand.
     starts: set[int] = set()
     # Each opener pattern alone, so that the engine skips to its first character; the words only where present.
     openers = [m.start() for m in _LIST_OPENERS[0].finditer(text)]
@@ -762,8 +761,8 @@ def _with_listed_members(raws: list[list], text: str) -> list[list]:
     for opener in openers:
         starts.update(t.start() for t in _LIST_TYPE.finditer(text, max(0, opener - _OPENER_REACH), opener))
     matches = list({m.start(): m for start in sorted(starts) if (m := _LISTED_MEMBERS.match(text, start))}.values())
-    bracketed = [m for bracket in _OPEN_BRACKET.finditer(text)
-                 if _ONE_BODY_OF_A_TYPE.search(text, max(0, bracket.start() - 40), bracket.start())
+    bracketed = [(kind, m) for bracket in _OPEN_BRACKET.finditer(text)
+                 if (kind := _ONE_BODY_OF_A_TYPE.search(text, max(0, bracket.start() - 40), bracket.start()))
                  and (m := _BRACKETED_MEMBER.match(text, bracket.start()))]
     if not matches and not bracketed:
         return raws
@@ -771,8 +770,7 @@ def _with_listed_members(raws: list[list], text: str) -> list[list]:
     added, seen = [], set()
     items = [(m.start(), _LIST_TYPES[m.group("type")], _list_items(text, m.start("list"), m.end("list")))
              for m in matches]
-    items += [(m.start(), _BRACKETED_TYPES[text[text.rfind(" ", 0, m.start()) + 1:m.start()]], [m.span("name")])
-              for m in bracketed]
+    items += [(m.start(), _BRACKETED_TYPES[kind.group("type")], [m.span("name")]) for kind, m in bracketed]
     for _, org_type, spans in sorted(items, key=lambda item: item[0]):
         for start, end in spans:
             name = text[start:end]

@@ -17,6 +17,7 @@ Design constraints:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -414,7 +415,7 @@ def _month_period(text: str, m: re.Match[str], year: int) -> Period | None:
         # "by April 2025": by the end of the financial year that April closes.
         label = fy_label(year - 1)
         return Period(before.start(), m.end(), phrase, label, label, None, "year_end")
-    start_year = year if month >= 4 else year - 1
+    start_year = financial_year_of(dt.date(year, month, 1))
     if not _plausible(start_year):
         return None
     label = fy_label(start_year)

@@ -28,7 +28,9 @@ $(STAMP): pyproject.toml constraints.txt
 run: install
 	$(BIN)/nhs-ledger build --raw $(RAW) --warehouse $(WAREHOUSE)
 
+# The layer contracts of pyproject.toml first (a second), then the tests.
 test: install
+	$(BIN)/lint-imports --no-logo --no-cache
 	$(BIN)/python -m pytest -q
 
 # Download the current ODS extracts into the raw folder's reference/, which builds read (needs the network).

@@ -3,25 +3,16 @@
 import dagster as dg
 
 from assets.ingest import run_batches
-from assets.metadata import definition_metadata, stored_rows, table_metadata
+from assets.metadata import stored_rows, table_metadata, table_spec
 from assets.resources import BATCHES, LedgerPaths
 from pipeline.extract.extractor import EXTRACTOR_VERSION
 from pipeline.extract.stage import OUTPUTS, extract_partitions
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec("mention_candidates", group_name="extract", deps=["articles"], code_version=EXTRACTOR_VERSION,
-                     description="One row per mention of a public body found by the extractor, keyed by a "
-                                 "normalised org key the register resolves.",
-                     metadata=definition_metadata("mention_candidates")),
-        dg.AssetSpec("fact_candidates", group_name="extract", deps=["articles"], code_version=EXTRACTOR_VERSION,
-                     description="One row per saving or deficit fact found by the extractor, with its amount, "
-                                 "measure, period, evidence span and rule, before its body is resolved.",
-                     metadata=definition_metadata("fact_candidates")),
-        dg.AssetSpec("fact_evidence", group_name="extract", deps=["articles"], code_version=EXTRACTOR_VERSION,
-                     description="One row per statement of a saving or deficit fact: a fact stated again "
-                                 "(even rounded differently) is one fact with every statement kept here.",
-                     metadata=definition_metadata("fact_evidence")),
+        table_spec("mention_candidates", group_name="extract", deps=["articles"], code_version=EXTRACTOR_VERSION),
+        table_spec("fact_candidates", group_name="extract", deps=["articles"], code_version=EXTRACTOR_VERSION),
+        table_spec("fact_evidence", group_name="extract", deps=["articles"], code_version=EXTRACTOR_VERSION),
     ],
     partitions_def=BATCHES,
     backfill_policy=dg.BackfillPolicy.single_run(),

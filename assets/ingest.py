@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from assets.metadata import definition_metadata, stored_rows, table_metadata
+from assets.metadata import stored_rows, table_metadata, table_spec
 from assets.resources import BATCHES, LedgerPaths
-from pipeline import store
+from pipeline.warehouse import store
 from pipeline.batches import batch_of_key
 from pipeline.ingest.stage import ingest_batches
 from pipeline.versions import CODE_VERSION
@@ -24,13 +24,8 @@ def run_batches(context: dg.AssetExecutionContext) -> list[str]:
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec("articles", group_name="ingest", deps=[raw_files], code_version=CODE_VERSION,
-                     description="One row per ingested article: headline and body with reader comments and page "
-                                 "furniture removed. Every character offset in the dataset points into body_text.",
-                     metadata=definition_metadata("articles")),
-        dg.AssetSpec("rejected_inputs", group_name="ingest", deps=[raw_files], code_version=CODE_VERSION,
-                     description="One row per raw input that could not be read as an article, with the reason.",
-                     metadata=definition_metadata("rejected_inputs")),
+        table_spec("articles", group_name="ingest", deps=[raw_files], code_version=CODE_VERSION),
+        table_spec("rejected_inputs", group_name="ingest", deps=[raw_files], code_version=CODE_VERSION),
     ],
     partitions_def=BATCHES,
     # A range of batches is one run, read in name order, so a duplicate's first copy wins as in a full build.

@@ -13,7 +13,7 @@ import dagster as dg
 import polars as pl
 import pyarrow.parquet as pq
 
-from pipeline import store
+from pipeline.warehouse import store
 from schemas import REGISTRY
 from schemas.polars_types import POLARS_TYPES
 
@@ -42,6 +42,13 @@ def column_schema(table_name: str) -> dg.TableSchema:
 
 def definition_metadata(table_name: str) -> dict:
     return {"dagster/column_schema": column_schema(table_name)}
+
+
+def table_spec(table_name: str, **spec) -> dg.AssetSpec:
+    """The asset of one registry table: its description and column schema come from the registry, so the UI
+    says of a table what the contract, the DuckDB comments and the data dictionary say."""
+    return dg.AssetSpec(table_name, description=REGISTRY[table_name].description,
+                        metadata=definition_metadata(table_name), **spec)
 
 def markdown_preview(frame: pl.DataFrame, rows: int = PREVIEW_ROWS) -> str:
     if frame.height == 0:

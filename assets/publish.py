@@ -3,26 +3,19 @@
 import dagster as dg
 
 from assets.charts import DEFICIT_CHART_COLUMNS, deficits_by_year_markdown
-from assets.metadata import definition_metadata, stored_columns, stored_rows, table_metadata
+from assets.metadata import definition_metadata, stored_columns, stored_rows, table_metadata, table_spec
 from assets.resources import LedgerPaths
 from pipeline import __version__
-from pipeline.publish import publish_tables
-from pipeline.run_table import write_runs_table
-from pipeline.warehouse import DUCKDB_FILE, build_duckdb
-
-PUBLISHED = {
-    "org_mentions": "One row per mention of a body in an article, with its org_id and exact character span.",
-    "savings": "One row per saving fact: target, potential, achieved or shortfall, with amount, period, "
-               "evidence sentence and lineage.",
-    "deficits": "One row per deficit fact: forecast, actual or planned, with amount, period, evidence "
-                "sentence and lineage.",
-}
+from pipeline.publish.database import DUCKDB_FILE, build_duckdb
+from pipeline.publish.run_table import write_runs_table
+from pipeline.publish.stage import PUBLISHED, publish_tables
+from schemas import REGISTRY
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(name, group_name="publish", deps=["organisations", "mention_candidates", "fact_candidates"],
-                     code_version=__version__, description=description, metadata=definition_metadata(name))
-        for name, description in PUBLISHED.items()
+        table_spec(name, group_name="publish", deps=["organisations", "mention_candidates", "fact_candidates"],
+                   code_version=__version__)
+        for name in PUBLISHED
     ],
 )
 def published_facts(ledger: LedgerPaths):
@@ -41,8 +34,7 @@ def deficits_chart(warehouse) -> str:
     group_name="publish",
     deps=["articles", "rejected_inputs", *PUBLISHED],
     code_version=__version__,
-    description="One row per run: one batch of inputs processed by one code version, with its times and the "
-                "rows it wrote to each table.",
+    description=REGISTRY["runs"].description,
     metadata=definition_metadata("runs"),
 )
 def runs(ledger: LedgerPaths) -> dg.MaterializeResult:

@@ -2,26 +2,19 @@
 
 import dagster as dg
 
-from assets.metadata import definition_metadata, markdown_preview, table_metadata
+from assets.metadata import markdown_preview, table_metadata, table_spec
 from assets.resources import LedgerPaths
 from pipeline import __version__
 from pipeline.register.report import unmatched
-from pipeline.resolve import resolve_register
+from pipeline.register.stage import resolve_register
 
 _DEPS = ["articles", "mention_candidates", "fact_candidates"]
 
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec("organisations", group_name="resolve", deps=_DEPS, code_version=__version__,
-                     description="One row per real-world body (or group of bodies sharing a figure) named in the "
-                                 "articles, joined to its ODS code when reference data is loaded, with every surface "
-                                 "form seen for it and the number of articles that mention it.",
-                     metadata=definition_metadata("organisations")),
-        dg.AssetSpec("org_successions", group_name="resolve", deps=_DEPS, code_version=__version__,
-                     description="One row per succession between bodies of the register (mergers, CCG to ICB, PCT "
-                                 "to CCG), from the reference data.",
-                     metadata=definition_metadata("org_successions")),
+        table_spec("organisations", group_name="resolve", deps=_DEPS, code_version=__version__),
+        table_spec("org_successions", group_name="resolve", deps=_DEPS, code_version=__version__),
     ],
 )
 def organisations(ledger: LedgerPaths):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipeline.resolve import reference_folder
+from pipeline.register.stage import reference_folder
 
 # One partition per batch folder of the raw folder (`pipeline.batches.partition_key` names it): the ingest and
 # extract assets are partitioned by it; the register, the published tables, runs and DuckDB span every batch.

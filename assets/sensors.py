@@ -27,11 +27,14 @@ import time
 import dagster as dg
 
 from assets.checks import CONTRACT_CHECKS
+from assets.partitions import sync_partitions
 from assets.resources import BATCHES, LedgerPaths
-from pipeline.batches import BatchStatus, Plan, contiguous_runs, drop_batch, needs_publish, plan_batches, warehouse_state
+from pipeline.batches import (EXTRACT_TABLES, INGEST_TABLES, BatchStatus, Plan, contiguous_runs, needs_publish,
+                              plan_batches, warehouse_state)
 
 SENSOR_NAME = "raw_batches_sensor"
-PARTITIONED_ASSETS = ("articles", "rejected_inputs", "mention_candidates", "fact_candidates", "fact_evidence")
+# The assets partitioned by batch: the ingest and extract stages' tables.
+PARTITIONED_ASSETS = (*INGEST_TABLES, *EXTRACT_TABLES)
 # The tags a run over a range of partitions carries (as a single-run backfill's runs do).
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -125,17 +128,12 @@ def raw_batches_sensor(context: dg.SensorEvaluationContext, ledger: LedgerPaths)
     except FileNotFoundError as exc:
         return dg.SkipReason(str(exc))
 
-    registered = list(context.instance.get_dynamic_partitions(BATCHES.name))
-    wanted = [b.key for b in plan.batches]
-    added = [k for k in wanted if k not in set(registered)]
-    deleted = [k for k in registered if k not in set(wanted)]
-    for batch in plan.removed:
-        drop_batch(ledger.warehouse, batch)
-    partition_requests = [*([BATCHES.build_add_request(added)] if added else []),
-                          *([BATCHES.build_delete_request(deleted)] if deleted else [])]
+    changes = sync_partitions(list(context.instance.get_dynamic_partitions(BATCHES.name)), plan, ledger.warehouse)
+    partition_requests = [*([BATCHES.build_add_request(changes.added)] if changes.added else []),
+                          *([BATCHES.build_delete_request(changes.deleted)] if changes.deleted else [])]
 
-    order = [k for k in registered if k not in set(deleted)] + added
-    requests = [batches_run_request(keys, plan) for keys in contiguous_runs([b.key for b in plan.todo], order)]
+    requests = [batches_run_request(keys, plan)
+                for keys in contiguous_runs([b.key for b in plan.todo], changes.order)]
     if not requests and needs_publish(ledger.warehouse):
         requests = [dg.RunRequest(job_name=PUBLISH_JOB.name, run_key=f"publish:{warehouse_state(ledger.warehouse)}")]
     if requests:

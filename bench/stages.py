@@ -2,7 +2,7 @@
 
     python -m bench.stages --timings OUT.json -- build --raw R --warehouse W
 
-It calls `pipeline.cli.main(argv)`, the very function `python -m pipeline.cli` and the `nhs-ledger` script run,
+It calls `cli.main.main(argv)`, the very function `python -m cli` and the `nhs-ledger` script run,
 after wrapping a few engine functions and the CLI's `_execute_build` with timers:
 
 * per Dagster step, from the run's own event log (STEP_START to STEP_SUCCESS/FAILURE, summed over the runs
@@ -51,17 +51,17 @@ HOOKS = [
     ("assets.publish", "write_runs_table", "runs: write_runs_table", "context"),
     ("assets.publish", "build_duckdb", "duckdb: build_duckdb", "context"),
     ("assets.checks", "stored_table_checks", "checks: stored_table_checks", "context"),
-    ("pipeline.summary", "build_summary", "summary: build_summary", "context"),
+    ("pipeline.publish.summary", "build_summary", "summary: build_summary", "context"),
     ("pipeline.release", "build_release", "release: build_release", "context"),
     ("pipeline.ingest.stage", "_read_files", "read and clean inputs (_read_files)", "leaf"),
     ("pipeline.ingest.readers", "extract_html", "HTML main text (trafilatura)", "leaf"),
     ("pipeline.ingest.readers", "clean_page_text", "page cleaning (clean_page_text)", "leaf"),
     ("pipeline.extract.stage", "extract_article", "extract_article", "leaf"),
     ("pipeline.extract.stage", "extract_batch", "extract_batch (articles to frames)", "leaf"),
-    ("pipeline.store", "write_partition", "parquet write_partition", "leaf"),
-    ("pipeline.store", "write_table", "parquet write_table", "leaf"),
-    ("pipeline.store", "read_partition", "parquet read_partition", "leaf"),
-    ("pipeline.store", "read_table", "parquet read_table", "leaf"),
+    ("pipeline.warehouse.store", "write_partition", "parquet write_partition", "leaf"),
+    ("pipeline.warehouse.store", "write_table", "parquet write_table", "leaf"),
+    ("pipeline.warehouse.store", "read_partition", "parquet read_partition", "leaf"),
+    ("pipeline.warehouse.store", "read_table", "parquet read_table", "leaf"),
 ]
 
 timers: dict[str, list[float]] = {}  # label -> [seconds, calls]
@@ -156,10 +156,10 @@ def _hook_progress() -> None:
 
 def _hook_execute_build() -> None:
     try:
-        cli = importlib.import_module("pipeline.cli")
-        original = cli._execute_build
+        materialise = importlib.import_module("assets.materialise")
+        original = materialise._execute_build
     except Exception:  # noqa: BLE001
-        missing.append("pipeline.cli._execute_build")
+        missing.append("assets.materialise._execute_build")
         return
 
     @functools.wraps(original)
@@ -180,7 +180,7 @@ def _hook_execute_build() -> None:
         runs.append(run)
         return result
 
-    cli._execute_build = execute
+    materialise._execute_build = execute
 
 
 def _step_durations(instance, run_id: str) -> dict[str, float]:
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     code = 1
     started = time.perf_counter()
     try:
-        from pipeline.cli import main as cli_main
+        from cli.main import main as cli_main
         code = cli_main(cli_argv)
         return code
     finally:

@@ -43,16 +43,18 @@ from urllib.parse import quote, unquote
 
 import polars as pl
 
-from pipeline import runs, store
 from pipeline.extract import gazetteer
 from pipeline.ingest.inventory import RawFile
 from pipeline.ingest.inventory import list_raw_files as inventory_list_raw_files
 from pipeline.versions import code_fingerprint
-from pipeline.warehouse import DUCKDB_FILE
+from pipeline.warehouse import batch_state
+from pipeline.warehouse import run_log as runs
+from pipeline.warehouse import store
+from pipeline.warehouse.layout import DUCKDB_FILE, Warehouse
 from schemas import REGISTRY
 
 PARTITIONED_TABLES = tuple(t.name for t in REGISTRY.tables.values() if t.partition_by)
-INGEST_TABLES = ("articles", "rejected_inputs")
+INGEST_TABLES = batch_state.INGEST_TABLES
 EXTRACT_TABLES = ("mention_candidates", "fact_candidates", "fact_evidence")
 PUBLISHED_TABLES = ("org_mentions", "savings", "deficits")
 
@@ -60,7 +62,6 @@ NEW, CHANGED, EARLIER_COPIES, NOT_EXTRACTED, FULL = (
     "new", "changed", "earlier copies changed", "not extracted", "full")
 
 # Where the ingest stage records which earlier articles a batch's inputs were copies of when it was read.
-_STATE_DIR = ("staging", "batch_state")
 
 
 # ---------------------------------------------------------------------------------------------- the raw folder
@@ -234,164 +235,6 @@ def contiguous_runs(todo: list[str], order: list[str]) -> list[list[str]]:
     return sorted(groups, key=lambda g: min(batch_of_key(k) for k in g))
 
 
-# ---------------------------------------------------------------------------------------------- duplicates
-
-def _part_file(warehouse: Path, table: str, batch: str) -> Path:
-    return store.partition_dir(warehouse, table, batch) / store.PART_FILE
-
-
-_COLUMNS_CACHE: dict[tuple, pl.DataFrame] = {}
-
-
-def _columns(warehouse: Path, table: str, batch: str, columns: list[str]) -> pl.DataFrame | None:
-    """A few columns of a partition, remembered against the file's stat (a rewrite is a new inode)."""
-    path = _part_file(warehouse, table, batch)
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino, tuple(columns))
-    frame = _COLUMNS_CACHE.get(key)
-    if frame is None:
-        frame = pl.read_parquet(path, columns=columns)
-        if len(_COLUMNS_CACHE) >= 100_000:
-            _COLUMNS_CACHE.clear()
-        _COLUMNS_CACHE[key] = frame
-    return frame
-
-
-def article_index(warehouse: Path, batch: str) -> dict[str, str]:
-    """article_id -> source_path of a batch's stored articles."""
-    index = _recorded_index(warehouse, batch)
-    if index is not None:
-        return index["articles"]
-    frame = _columns(warehouse, "articles", batch, ["article_id", "source_path"])
-    return {} if frame is None else dict(zip(frame["article_id"], frame["source_path"]))
-
-
-def known_before(warehouse: Path, batch: str, batches: list[str] | None = None) -> dict[str, str]:
-    """The articles of the stored batches that sort before `batch` (article_id -> source_path): an input of
-    `batch` with the same bytes is a duplicate of them, whatever order the batches are processed in."""
-    names = store.list_partitions(warehouse, "articles") if batches is None else batches
-    known: dict[str, str] = {}
-    for name in sorted(names):
-        if name >= batch:
-            break
-        known.update(article_index(warehouse, name))
-    return known
-
-
-def input_ids(article_ids, rejected_sha256s) -> set[str]:
-    """The article ids a batch's inputs have (CONTRACT: an article id is the first 16 hex digits of the SHA-256
-    of its bytes), whether they became articles or were rejected (duplicates among them)."""
-    return set(article_ids) | {sha[:16] for sha in rejected_sha256s if sha}
-
-
-def earlier_copies(known: dict[str, str], ids: set[str]) -> dict[str, str]:
-    """The part of `known` a batch's reading depended on: its inputs that are copies of earlier articles."""
-    return {i: known[i] for i in sorted(ids) if i in known}
-
-
-def stored_input_ids(warehouse: Path, batch: str) -> set[str]:
-    index = _recorded_index(warehouse, batch)
-    if index is not None:
-        return set(index["input_ids"])
-    return _input_ids_of_partitions(warehouse, batch)
-
-
-def _input_ids_of_partitions(warehouse: Path, batch: str) -> set[str]:
-    articles = _columns(warehouse, "articles", batch, ["article_id"])
-    rejected = _columns(warehouse, "rejected_inputs", batch, ["content_sha256"])
-    return input_ids([] if articles is None else articles["article_id"],
-                     [] if rejected is None else rejected["content_sha256"])
-
-
-def _state_path(warehouse: Path, batch: str) -> Path:
-    return warehouse.joinpath(*_STATE_DIR) / f"{quote(batch, safe='')}.json"
-
-
-_STATES: dict[tuple, tuple[dict, str]] = {}
-
-
-def read_batch_state(warehouse: Path, batch: str) -> dict | None:
-    """What a batch was read against (see `write_batch_state`), remembered against the file's stat: read-only."""
-    recorded = _recorded_state(warehouse, batch)
-    return recorded[0] if recorded else None
-
-
-def batch_state_digest(warehouse: Path, batch: str) -> str | None:
-    """A digest of a batch's recorded state, which fixes the bytes of its articles and rejected inputs (its run
-    and the earlier copies it was read against); None when it has none."""
-    recorded = _recorded_state(warehouse, batch)
-    return recorded[1] if recorded else None
-
-
-def _recorded_state(warehouse: Path, batch: str) -> tuple[dict, str] | None:
-    path = _state_path(warehouse, batch)
-    try:
-        info = os.stat(path)
-        key = (str(path), info.st_size, info.st_mtime_ns, info.st_ino)
-        recorded = _STATES.get(key)
-        if recorded is None:
-            data = path.read_bytes()
-            recorded = (json.loads(data), hashlib.sha256(data).hexdigest()[:16])
-            if len(_STATES) >= 100_000:
-                _STATES.clear()
-            _STATES[key] = recorded
-        return recorded
-    except (OSError, ValueError):
-        return None
-
-
-def write_batch_state(warehouse: Path, batch: str, run_id: str, copies: dict[str, str]) -> None:
-    """Record what a batch was read against, once its articles and rejected inputs are written: the run, the
-    earlier articles its inputs were copies of, and an index of what it holds (article_id -> source_path, the
-    ids of its inputs), so that planning reads no partition."""
-    _write_state(warehouse, batch, run_id, copies, _partition_index(warehouse, batch))
-
-
-def _partition_index(warehouse: Path, batch: str) -> dict:
-    frame = _columns(warehouse, "articles", batch, ["article_id", "source_path"])
-    articles = {} if frame is None else dict(zip(frame["article_id"], frame["source_path"]))
-    return {"articles": articles, "input_ids": sorted(_input_ids_of_partitions(warehouse, batch))}
-
-
-def _write_state(warehouse: Path, batch: str, run_id: str, copies: dict[str, str], index: dict) -> None:
-    """Deterministic bytes (no times), written aside and renamed."""
-    path = _state_path(warehouse, batch)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps({"batch": batch, "run_id": run_id, "earlier_copies": copies, "index": index},
-                         sort_keys=True, indent=1)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _recorded_index(warehouse: Path, batch: str) -> dict | None:
-    """The index the batch's state records, when the state is that of its stored partitions (None otherwise).
-    A state written before states carried an index is given one, from the partitions, once."""
-    state = read_batch_state(warehouse, batch)
-    if state is None or any(store.partition_run_id(warehouse, t, batch) != state.get("run_id")
-                            for t in INGEST_TABLES):
-        return None
-    if "index" not in state:
-        _write_state(warehouse, batch, state["run_id"], state.get("earlier_copies", {}),
-                     _partition_index(warehouse, batch))
-        state = read_batch_state(warehouse, batch)
-    return state["index"] if state is not None else None
-
-
-def forget_batch_state(warehouse: Path, batch: str) -> None:
-    _state_path(warehouse, batch).unlink(missing_ok=True)
-
-
 # ---------------------------------------------------------------------------------------------- the plan
 
 @dataclass(frozen=True)
@@ -436,8 +279,8 @@ def batch_status(warehouse: Path, batch: str, files: list[RawFile], known: dict[
     the fingerprint of the build's reference data (`reference_fingerprint`)."""
     run_id = indexed_run_id(warehouse, batch, files, reference)
     stored = {table: store.partition_run_id(warehouse, table, batch) for table in (*INGEST_TABLES, *EXTRACT_TABLES)}
-    state = read_batch_state(warehouse, batch)
-    copies = earlier_copies(known, stored_input_ids(warehouse, batch)) if stored["articles"] else {}
+    state = batch_state.read_batch_state(warehouse, batch)
+    copies = batch_state.earlier_copies(known, batch_state.stored_input_ids(warehouse, batch)) if stored["articles"] else {}
     if full:
         reason = FULL
     elif all(stored[t] is None for t in INGEST_TABLES):
@@ -450,7 +293,7 @@ def batch_status(warehouse: Path, batch: str, files: list[RawFile], known: dict[
         reason = NOT_EXTRACTED
     else:
         reason = None
-    recorded = batch_state_digest(warehouse, batch) if state is not None else None
+    recorded = batch_state.batch_state_digest(warehouse, batch) if state is not None else None
     basis = hashlib.sha256(json.dumps([stored, recorded, copies], sort_keys=True).encode()).hexdigest()[:16]
     return BatchStatus(batch, tuple(files), run_id, stored["articles"], reason, basis)
 
@@ -470,16 +313,26 @@ def plan_batches(raw_dir: Path, warehouse: Path, *, full: bool = False, referenc
     fingerprint = reference_fingerprint(reference)
     for batch, files in by_batch.items():
         while added < len(kept) and kept[added] < batch:  # the kept batches before this one, in order
-            known.update(article_index(warehouse, kept[added]))
+            known.update(batch_state.article_index(warehouse, kept[added]))
             added += 1
         plan.batches.append(batch_status(warehouse, batch, files, known, full=full, reference=fingerprint))
     return plan
 
 
+def later_batches_kept(plan: Plan) -> bool:
+    """Whether a batch left alone sorts after one just processed: only such a batch can have read a copy of an
+    input that has since changed (the first copy, in name order, wins), and needs another look. An archive that
+    grows by new folders at its end never does, nor does a plan with nothing to process."""
+    if not plan.todo:
+        return False
+    first_processed = min(b.name for b in plan.todo)
+    return any(not b.reason and b.name > first_processed for b in plan.batches)
+
+
 def drop_batch(warehouse: Path, batch: str) -> None:
     """Remove a batch from the warehouse: its partition of every partitioned table, its recorded state and what
     was derived from it (sidecars)."""
-    forget_batch_state(warehouse, batch)
+    batch_state.forget_batch_state(warehouse, batch)
     for kind in store.SIDECARS:
         store.drop_sidecar(warehouse, kind, batch)
     for table in PARTITIONED_TABLES:
@@ -494,7 +347,7 @@ def warehouse_state(warehouse: Path) -> str:
     digest = hashlib.sha256()
     for table in (*INGEST_TABLES, *EXTRACT_TABLES):
         for batch in store.list_partitions(warehouse, table):
-            path = _part_file(warehouse, table, batch)
+            path = Warehouse.at(warehouse).part_file(table, batch)
             try:
                 mtime = path.stat().st_mtime_ns
             except OSError:
@@ -517,5 +370,5 @@ def needs_publish(warehouse: Path) -> bool:
     if not runs_file.is_file() or set(pl.read_parquet(runs_file, columns=["batch"])["batch"]) != batches:
         return True
     built = duckdb_file.stat().st_mtime_ns
-    return any(_part_file(warehouse, t, b).stat().st_mtime_ns > built
+    return any(Warehouse.at(warehouse).part_file(t, b).stat().st_mtime_ns > built
                for t in (*INGEST_TABLES, *EXTRACT_TABLES) for b in batches)

@@ -16,7 +16,6 @@ of its members' own bounds, and each flag says whether the body's type was confi
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,11 +23,14 @@ from typing import Sequence
 
 import polars as pl
 
-from pipeline import store
+from pipeline.data import data_path, read_rows
+from pipeline.warehouse import store
+from schemas import REGISTRY
 from schemas.tables import FACT_TABLES, ORG_TYPES, SCOPES
 
-BOUNDS_CSV = Path(__file__).resolve().parent / "data" / "plausibility.csv"
-ID_COLUMNS = {"savings": "saving_id", "deficits": "deficit_id"}
+BOUNDS_CSV = data_path("plausibility.csv")
+# The id column of each fact table: its primary key in the registry.
+ID_COLUMNS = {name: REGISTRY[name].primary_key[0] for name in FACT_TABLES}
 FLAG_COLUMNS = {
     "fact_id": pl.Utf8, "fact_table": pl.Utf8, "article_id": pl.Utf8, "org_id": pl.Utf8, "org_name": pl.Utf8,
     "org_type": pl.Utf8, "scope": pl.Utf8, "match_status": pl.Utf8, "measure": pl.Utf8, "amount_gbp": pl.Float64,
@@ -50,8 +52,7 @@ class Bound:
 def bounds(path: Path = BOUNDS_CSV) -> dict[tuple[str, str, str], Bound]:
     """The data file as (table, org_type, scope) -> Bound; every combination of the schema's enums must be there,
     so that no body type escapes the check because someone forgot a row."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = read_rows(path)
     found: dict[tuple[str, str, str], Bound] = {}
     for line, row in enumerate(rows, start=2):
         bound = Bound(row["org_type"], row["table"], row["scope"], float(row["max_gbp"]), row["describes"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.extract.lexicon import read_rows
+from pipeline.data import read_rows
 
 SOURCES = {
     "fact_cues.csv": "fact",

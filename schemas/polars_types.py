@@ -5,17 +5,10 @@ from __future__ import annotations
 import polars as pl
 
 from schemas.registry import Table
+from schemas.types import TYPES
 
-# INTEGER in the contract is DuckDB's 32-bit INTEGER; Parquet Int32 reads back as exactly that.
-POLARS_TYPES: dict[str, pl.DataType] = {
-    "string": pl.Utf8(),
-    "integer": pl.Int32(),
-    "number": pl.Float64(),
-    "date": pl.Date(),
-    "datetime": pl.Datetime("us", "UTC"),
-    "boolean": pl.Boolean(),
-    "list[string]": pl.List(pl.Utf8()),
-}
+# The polars column of each logical type (schemas/types.py holds every system's form).
+POLARS_TYPES: dict[str, pl.DataType] = {name: t.polars for name, t in TYPES.items()}
 
 
 def polars_schema(table: Table, *, stored_only: bool = False) -> pl.Schema:

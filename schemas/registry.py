@@ -44,6 +44,17 @@ class ForeignKey:
 
 
 @dataclass(frozen=True)
+class OneOf:
+    """A column that holds the key of a row of any one of several tables (each by its one-column primary key).
+
+    Read by the checks only: a Table Schema foreign key names one resource, so the data package and the data
+    dictionary, which render `Table.foreign_keys`, cannot say it."""
+    field: str
+    tables: tuple[str, ...]
+    name: str  # what the checks call the rows of those tables together, e.g. "facts"
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     # What one row is: every table's description starts "One row per ...".
@@ -55,6 +66,14 @@ class Table:
     partition_by: str | None = None
     # Public tables are in the DuckDB file and in releases; staging tables are internal.
     public: bool = True
+    # Read by the checks only (pipeline/checks/); nothing rendered from schemas/ shows them.
+    # The text column that is the row's article's `body_text[char_start:char_end]`.
+    spans: str | None = None
+    # References besides `foreign_keys` that the release cannot declare (see `OneOf`).
+    checked_references: tuple[OneOf, ...] = ()
+    # When set, duplicated primary keys are also reported as a check of their own, described as
+    # "<key_check> is unique" (the schema's uniqueness rule reports them too, row by row).
+    key_check: str | None = None
 
     @property
     def field_names(self) -> list[str]:

@@ -7,7 +7,7 @@ extract layer's per-batch output, internal to the pipeline.
 
 from __future__ import annotations
 
-from schemas.registry import FY_PATTERN, HEX16_PATTERN, Field, ForeignKey, Registry, Table
+from schemas.registry import FY_PATTERN, HEX16_PATTERN, Field, ForeignKey, OneOf, Registry, Table
 
 ORG_TYPES = (
     "CCG", "PCT", "SHA", "ICB", "trust", "local authority",
@@ -106,6 +106,7 @@ REGISTRY.add(Table(
     name="articles",
     description="One row per ingested article: the cleaned text every character offset points into.",
     primary_key=("article_id",),
+    key_check="article_id",
     partition_by="batch",
     fields=(
         Field("article_id", "string", "First 16 hex digits of the SHA-256 of the article's raw bytes; stable across runs.",
@@ -155,6 +156,7 @@ REGISTRY.add(Table(
     description="One row per real-world body (or group of bodies sharing a figure) named in the articles, and "
                 "per body they became (see `org_successions`).",
     primary_key=("org_id",),
+    key_check="org_id",
     fields=(
         Field("org_id", "string", "Stable key of the body.", unique=True, pattern=r"^org_[0-9a-f]{16}$"),
         Field("name", "string", "Canonical name, e.g. `NHS Salford CCG`."),
@@ -189,6 +191,7 @@ REGISTRY.add(Table(
     description="One row per succession between two bodies of the register: a merger, an acquisition or a "
                 "reorganisation, from the reference data, so a body can be followed from PCT to CCG to ICB.",
     primary_key=("predecessor_org_id", "successor_org_id", "effective_on"),
+    key_check="(predecessor, successor, effective_on)",
     foreign_keys=(
         ForeignKey(("predecessor_org_id",), "organisations", ("org_id",)),
         ForeignKey(("successor_org_id",), "organisations", ("org_id",)),
@@ -211,6 +214,7 @@ REGISTRY.add(Table(
     description="One row per mention of a body in an article.",
     primary_key=("mention_id",),
     partition_by="batch",
+    spans="surface",
     foreign_keys=(
         ForeignKey(("article_id",), "articles", ("article_id",)),
         ForeignKey(("org_id",), "organisations", ("org_id",)),
@@ -236,7 +240,9 @@ for _name, _id, _measures, _kind in (
                     + ("plans, is set, achieves or misses in savings." if _kind == "saving"
                        else "expects, reports or plans to overspend."),
         primary_key=(_id,),
+        key_check=_id,
         partition_by="batch",
+        spans="evidence",
         foreign_keys=(
             ForeignKey(("article_id",), "articles", ("article_id",)),
             ForeignKey(("org_id",), "organisations", ("org_id",)),
@@ -250,7 +256,9 @@ REGISTRY.add(Table(
                 "`savings` or `deficits` and one row here for each statement, so lineage loses nothing.",
     primary_key=("fact_id", "amount_char_start"),
     partition_by="batch",
+    spans="evidence",
     foreign_keys=(ForeignKey(("article_id",), "articles", ("article_id",)),),
+    checked_references=(OneOf("fact_id", FACT_TABLES, "facts"),),
     fields=(
         Field("fact_id", "string", "The fact stated: a `saving_id` or a `deficit_id`.",
               pattern=r"^(sav|def)_[0-9a-f]{16}$"),
@@ -272,6 +280,7 @@ REGISTRY.add(Table(
     name="runs",
     description="One row per pipeline run: one batch of inputs processed by one code version.",
     primary_key=("run_id",),
+    key_check="run_id",
     fields=(
         Field("run_id", "string", "Derived from the code version and the batch's inputs, so the same inputs "
               "give the same id.", unique=True, pattern=r"^run_[0-9a-f]{16}$"),

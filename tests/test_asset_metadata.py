@@ -11,7 +11,7 @@ import pytest
 from assets import metadata
 from assets.charts import deficits_by_year_markdown
 from assets.publish import deficits_chart
-from pipeline import store
+from pipeline.warehouse import store
 from schemas import REGISTRY
 from tests.test_stored_checks import BATCHES, RUN_ID, _articles, _deficits
 

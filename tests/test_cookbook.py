@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.cli import main
+from cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -21,9 +21,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline import faults, store
-from pipeline.cli import main
-from pipeline.warehouse import DUCKDB_FILE
+from pipeline import faults
+from pipeline.warehouse import store
+from cli.main import main
+from pipeline.publish.database import DUCKDB_FILE
 from schemas import REGISTRY
 from tests.support.warehouse_tables import RUN_TIMES, TIMESTAMPED, duckdb_tables
 
@@ -50,7 +51,7 @@ def cli_env(**extra: str) -> dict[str, str]:
 
 
 def run_build(raw: Path, warehouse: Path, **env: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "pipeline.cli", "build", "--raw", str(raw), "--warehouse", str(warehouse)]
+    command = [sys.executable, "-m", "cli", "build", "--raw", str(raw), "--warehouse", str(warehouse)]
     return subprocess.run(command, cwd=ROOT, env=cli_env(**env), capture_output=True, text=True, timeout=300)
 
 
@@ -95,7 +96,7 @@ def visible_files(warehouse: Path) -> dict[str, bytes]:
 
 def assert_readers_ignore_temp_files(warehouse: Path) -> None:
     """What the store and the DuckDB build read never includes a temp file or a half-deleted partition."""
-    from pipeline.warehouse import _parquet_files
+    from pipeline.publish.database import _parquet_files
 
     for name, table in REGISTRY.tables.items():
         for batch in store.list_partitions(warehouse, name):

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from pipeline import store
+from pipeline.warehouse import store
 from pipeline.ingest.datelines import CUED_HEAD_CHARS, find_dateline, url_date
 from pipeline.ingest.inventory import list_raw_files
 from pipeline.ingest.readers import read_batch

@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline import store
+from pipeline.warehouse import store
 from schemas import REGISTRY
 from tests.support.warehouse_tables import RUN_TIMES, duckdb_tables, parquet_bytes
 
@@ -30,7 +30,7 @@ SAMPLE = ROOT / "raw"
 def start_build(raw: Path, warehouse: Path, *, hash_seed: int, full: bool = False) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "NHS_LEDGER_CRASH_AT")}
     env["PYTHONHASHSEED"] = str(hash_seed)
-    command = [sys.executable, "-m", "pipeline.cli", "build", "--raw", str(raw), "--warehouse", str(warehouse)]
+    command = [sys.executable, "-m", "cli", "build", "--raw", str(raw), "--warehouse", str(warehouse)]
     return subprocess.Popen(command + (["--full"] if full else []), cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.checks import warehouse_checks
-from pipeline.cli import main
+from cli.main import main
 from pipeline.evaluate import STANDARD_SETS, evaluate_warehouse
 from pipeline.evaluate.sets import copy_articles
 

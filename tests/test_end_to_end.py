@@ -9,9 +9,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipeline import store
+from pipeline.warehouse import store
 from pipeline.checks import warehouse_checks
-from pipeline.cli import main
+from cli.main import main
 from pipeline.evaluate import evaluate_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import __version__
-from pipeline.cli import main
+from cli.main import main
 from pipeline.evaluate import STANDARD_SETS, EvaluationError, render_sets_table, score_sets
 from pipeline.release.build import ReleaseResult
 from pipeline.release.report import render_result

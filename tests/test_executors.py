@@ -1,7 +1,7 @@
 """The same definitions under Dagster's multiprocess executor (issue 7, point 4), and the engine's own workers.
 
 `nhs-ledger build` runs the `build` job in one process; a deployment with Dagster's multiprocess, Celery or
-Kubernetes executor runs each step in a process of its own, rebuilt from `pipeline.definitions.build_job`
+Kubernetes executor runs each step in a process of its own, rebuilt from `assets.definitions.build_job`
 with the paths of the environment. Both must land the same rows, byte for byte, as must a build whose
 reading and extraction are spread over worker processes (`pipeline.parallel`) and one with none.
 """
@@ -19,8 +19,8 @@ import yaml
 from assets.sensors import partition_tags
 from pipeline import parallel
 from pipeline.batches import list_batches, partition_key
-from pipeline.cli import materialise
-from pipeline.definitions import BATCHES, EXECUTOR_ENV, build_job, executor_from_env
+from assets.materialise import materialise
+from assets.definitions import BATCHES, EXECUTOR_ENV, build_job, executor_from_env
 from tests.support.warehouse_tables import duckdb_tables, parquet_bytes
 
 pytestmark = pytest.mark.slow

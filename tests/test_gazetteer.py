@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import batches, store
+from pipeline import batches
+from pipeline.warehouse import store
 from pipeline.extract.extractor import extract_article
 from pipeline.extract.gazetteer import (RULE_ID, Gazetteer, core_variants, fold, gazetteer_for, name_core,
                                         reference_fingerprint)
@@ -256,7 +257,7 @@ COVERAGE_FLOOR = {"dev": 0.75, "check": 0.70}
 
 @pytest.fixture(scope="module", params=["dev", "check"])
 def real_build(request, shared_dir, tmp_path_factory):
-    from pipeline.cli import main
+    from cli.main import main
 
     reference = shared_dir / "reference"
     texts = shared_dir / "devset" / "real" / request.param / "texts"

@@ -14,9 +14,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline import store
+from pipeline.warehouse import store
 from pipeline.checks import warehouse_checks
-from pipeline.cli import main
+from cli.main import main
 from pipeline.extract.amounts import find_money
 from pipeline.extract.bodies import find_candidates
 from pipeline.extract.lexicon import fact_cues, measure_cues

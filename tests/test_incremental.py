@@ -17,9 +17,9 @@ import polars as pl
 import pytest
 
 from assets.sensors import PARTITIONED_ASSETS, SENSOR_NAME
-from pipeline import store
-from pipeline.cli import main
-from pipeline.definitions import BATCHES, make_definitions
+from pipeline.warehouse import store
+from cli.main import main
+from assets.definitions import BATCHES, make_definitions
 from schemas import REGISTRY
 
 SAMPLE = Path(__file__).resolve().parent.parent / "raw"

@@ -13,8 +13,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline import batches, publish, resolve, run_table, store, summary
-from pipeline.cli import main
+from pipeline import batches
+from pipeline.warehouse import batch_state
+from pipeline.publish import stage as publish
+from pipeline.register import stage as resolve
+from pipeline.publish import run_table
+from pipeline.warehouse import store
+from pipeline.publish import summary
+from cli.main import main
 from pipeline.ingest import inventory
 from pipeline.register.observations import merge, observe
 from schemas import REGISTRY
@@ -27,8 +33,8 @@ def forget_process_caches() -> None:
     """What a fresh process would know: nothing but the warehouse's files."""
     batches._DIGESTS.clear()
     batches._LISTED.clear()
-    batches._STATES.clear()
-    batches._COLUMNS_CACHE.clear()
+    batch_state._STATES.clear()
+    batch_state._COLUMNS_CACHE.clear()
     store._FOOTERS.clear()
 
 
@@ -167,8 +173,8 @@ def test_a_state_without_an_index_is_given_one_from_its_partitions(warehouse_cop
     expected = batches.plan_batches(raw, warehouse)
     state_file = warehouse / "staging" / "batch_state" / "2025-07.json"
     recorded = state_file.read_bytes()
-    state = batches.read_batch_state(warehouse, "2025-07")
-    batches._write_state(warehouse, "2025-07", state["run_id"], state["earlier_copies"], {})
+    state = batch_state.read_batch_state(warehouse, "2025-07")
+    batch_state._write_state(warehouse, "2025-07", state["run_id"], state["earlier_copies"], {})
     old_format = {k: v for k, v in state.items() if k != "index"}
     state_file.write_text(__import__("json").dumps(old_format, sort_keys=True, indent=1) + "\n", encoding="utf-8")
     forget_process_caches()

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import store
-from pipeline.cli import materialise
+from pipeline.warehouse import store
+from assets.materialise import materialise
 
 fsspec = pytest.importorskip("fsspec")
 ds = pytest.importorskip("pyarrow.dataset")

@@ -11,7 +11,8 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from pipeline import plausibility, store
+from pipeline import plausibility
+from pipeline.warehouse import store
 from pipeline.plausibility import bounds, format_gbp, implausible, implausible_facts
 from schemas import REGISTRY
 from schemas.polars_types import polars_schema
@@ -205,7 +206,7 @@ def test_an_empty_warehouse_has_nothing_to_flag(tmp_path):
 
 def test_the_definitions_carry_a_plausibility_check_on_each_fact_table():
     from assets.plausibility import PLAUSIBILITY_CHECKS, check_name
-    from pipeline.definitions import ASSET_CHECKS, defs
+    from assets.definitions import ASSET_CHECKS, defs
 
     keys = defs.resolve_asset_graph().asset_check_keys
     for table in FACT_TABLES:
@@ -218,7 +219,7 @@ def test_the_definitions_carry_a_plausibility_check_on_each_fact_table():
 def _run_check(warehouse: Path, table: str):
     from assets.plausibility import check_name
     from assets.resources import LedgerPaths
-    from pipeline.definitions import ASSET_CHECKS, ASSETS
+    from assets.definitions import ASSET_CHECKS, ASSETS
 
     key = dg.AssetCheckKey(dg.AssetKey(table), check_name(table))
     result = dg.materialize([*ASSETS, *ASSET_CHECKS], selection=dg.AssetSelection.checks(key),
@@ -280,7 +281,7 @@ def _gold_correct_fact_ids(warehouse: Path, gold_path: Path) -> tuple[set[str], 
 @pytest.fixture(scope="module", params=["dev", "check"])
 def real_build(request, tmp_path_factory):
     shared_dir = request.getfixturevalue("shared_dir")
-    from pipeline.cli import main
+    from cli.main import main
 
     part = shared_dir / "devset" / "real" / request.param
     raw = tmp_path_factory.mktemp(f"real_{request.param}_raw")

@@ -15,7 +15,7 @@ from pipeline.register.matching import AMBIGUOUS, MATCHED, NO_CANDIDATE, Entry, 
 from pipeline.register.names import core, tokens
 from pipeline.register.reference import load_reference
 from pipeline.register.report import match_rates, render_match_rates, unmatched
-from pipeline.resolve import build_register, org_id_for_code, register
+from pipeline.register.stage import build_register, org_id_for_code, register
 from schemas import REGISTRY
 from schemas.polars_types import empty_frame
 
@@ -280,8 +280,8 @@ NHS_TYPES = ("CCG", "PCT", "SHA", "ICB", "trust")
 def devset_build(shared_dir, tmp_path_factory):
     import shutil
 
-    from pipeline.cli import main
-    from pipeline.resolve import REFERENCE_ENV
+    from cli.main import main
+    from pipeline.register.stage import REFERENCE_ENV
 
     reference = shared_dir / "reference"
     if not reference.is_dir():
@@ -298,7 +298,7 @@ def devset_build(shared_dir, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def devset_tables(devset_build):
-    from pipeline import store
+    from pipeline.warehouse import store
 
     return {name: store.read_table(devset_build, name)
             for name in ("articles", "organisations", "org_mentions", "savings", "deficits", "org_successions")}

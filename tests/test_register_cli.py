@@ -7,8 +7,8 @@ import shutil
 import polars as pl
 import pytest
 
-from pipeline import store
-from pipeline.cli import main
+from pipeline.warehouse import store
+from cli.main import main
 
 from tests.test_reference import efile_row, ods_server, write  # noqa: F401 - ods_server is a fixture
 

@@ -14,7 +14,7 @@ from pipeline.extract.orgs import org_key
 from pipeline.register.matching import AMBIGUOUS, MATCHED, NO_CANDIDATE, Entry, Matcher
 from pipeline.register.reference import load_reference
 from pipeline.register.report import match_rates
-from pipeline.resolve import COLLECTIVE, register
+from pipeline.register.stage import COLLECTIVE, register
 from schemas import REGISTRY
 from schemas.polars_types import empty_frame
 

@@ -20,13 +20,13 @@ import polars as pl
 import pytest
 from frictionless import validate
 
-from pipeline.cli import main
+from cli.main import main
 from pipeline.release import ReleaseError, build_release, date_version, resolve_version, validate_version
 from pipeline.release.checksums import verify_sums
 from pipeline.release.changelog import render_changes
 from pipeline.release.diff import ReleaseDiff, diff_table
 from pipeline.release.validate import register_plugin
-from pipeline.warehouse import DUCKDB_FILE
+from pipeline.publish.database import DUCKDB_FILE
 from schemas import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -424,7 +424,7 @@ def test_the_release_asset_materialises_with_metadata(grown, tmp_path):
 
 
 def test_the_cli_cuts_a_release(request, tmp_path, capsys):
-    from pipeline import cli
+    import cli.main as cli
 
     warehouse, _ = request.getfixturevalue("grown")
     args = ["release", "--version", "5.0.0", "--warehouse", str(warehouse), "--shared", str(tmp_path / "none")]
@@ -438,7 +438,7 @@ def test_the_cli_cuts_a_release(request, tmp_path, capsys):
 
 
 def test_the_build_job_leaves_the_release_alone():
-    from pipeline.definitions import defs
+    from assets.definitions import defs
 
     build = defs.resolve_job_def("build")
     assert "release" not in build.graph.node_dict

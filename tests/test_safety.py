@@ -6,7 +6,7 @@ as parameters.
   the store, in DuckDB and in the runs table. A build writes nothing outside the warehouse folder.
 - Release versions and the member names of downloaded ODS zips cannot name a folder outside theirs.
 - No SQL statement in `pipeline/` or `assets/` is built by formatting a value into a string: every
-  interpolation is an identifier or a DDL literal quoted by `pipeline.warehouse` (or one of the few reviewed
+  interpolation is an identifier or a DDL literal quoted by `pipeline.publish.database` (or one of the few reviewed
   fragments listed below, built from the schema registry and constants).
 """
 
@@ -31,11 +31,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import store
+from pipeline.warehouse import store
 from pipeline.register import fetch
 from pipeline.release import ReleaseError, build_release
 from pipeline.release.version import validate_version
-from pipeline.warehouse import DUCKDB_FILE, sql_identifier, sql_literal
+from pipeline.publish.database import DUCKDB_FILE, sql_identifier, sql_literal
 from schemas import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,7 +138,7 @@ def odd_build(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "NHS_LEDGER_CRASH_AT")}
     env |= {"TMPDIR": str(root / "tmp"), "HOME": str(root / "home"), "PYTHONDONTWRITEBYTECODE": "1"}
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "build", "--raw", str(raw), "--warehouse", str(warehouse)],
+        [sys.executable, "-m", "cli", "build", "--raw", str(raw), "--warehouse", str(warehouse)],
         cwd=root / "cwd", env=env | {"PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=300)
     after = _listing(root, exclude={warehouse})
     return raw, warehouse, outside, result, before, after
@@ -270,11 +270,11 @@ _EXECUTE = {"execute", "executemany", "sql", "query", "from_query"}
 _QUOTING = {"sql_identifier", "sql_literal"}
 # Interpolations reviewed in the audit: fragments built from the schema registry and constants, never a value.
 REVIEWED = {
-    ("pipeline/warehouse.py", "sql"),  # VIEWS: constant view bodies
-    ("pipeline/warehouse.py", "columns"),  # ", ".join(sql_identifier(f.name) for f in table.fields)
-    ("pipeline/warehouse.py", "options"),  # one of two constant read_parquet option strings
-    ("pipeline/warehouse.py", "create_table_sql(table)"),  # identifiers and DUCKDB_TYPES constants
-    ("pipeline/warehouse.py", "statement"),  # comment_sql(table): sql_identifier + sql_literal
+    ("pipeline/publish/database.py", "sql"),  # VIEWS: constant view bodies
+    ("pipeline/publish/database.py", "columns"),  # ", ".join(sql_identifier(f.name) for f in table.fields)
+    ("pipeline/publish/database.py", "options"),  # one of two constant read_parquet option strings
+    ("pipeline/publish/database.py", "create_table_sql(table)"),  # identifiers and the DuckDB type names of schemas/types.py
+    ("pipeline/publish/database.py", "statement"),  # comment_sql(table): sql_identifier + sql_literal
     ("pipeline/release/export.py", "columns"),  # ", ".join(sql_identifier(...)) of the registry's fields
     ("pipeline/release/export.py", "order"),  # ", ".join(sql_identifier(...)) of the primary key
     ("pipeline/evaluate/predictions.py", "id_column"),  # "saving_id" / "deficit_id", constants of the caller
@@ -329,7 +329,7 @@ def test_sql_never_has_a_value_formatted_into_it():
 
 def test_the_sql_scan_finds_what_it_must():
     found = {(file, expr) for file, _, expr in _sql_interpolations()}
-    assert ("pipeline/warehouse.py", "columns") in found  # the scan sees f-strings and execute calls
+    assert ("pipeline/publish/database.py", "columns") in found  # the scan sees f-strings and execute calls
 
 
 @pytest.mark.parametrize("text", ["plain", "it's", "''", "'; DROP TABLE x; --", "\\'", "ü ✓", "a\nb"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline import store
+from pipeline.warehouse import store
 from schemas import REGISTRY
 from schemas.polars_types import polars_schema
 

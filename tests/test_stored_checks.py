@@ -9,7 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline import checks, store
+from pipeline import checks
+from pipeline.warehouse import store
 from pipeline.checks import CACHE_DIR, TABLE_CHECKS, stored_table_checks, table_checks, warehouse_checks
 from schemas import REGISTRY
 from schemas.polars_types import polars_schema

@@ -28,9 +28,9 @@ import polars as pl
 import pytest
 
 from assets.charts import deficits_by_year_markdown
-from pipeline import store
-from pipeline.cli import main
-from pipeline.definitions import defs
+from pipeline.warehouse import store
+from cli.main import main
+from assets.definitions import defs
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "raw"

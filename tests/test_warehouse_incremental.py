@@ -21,9 +21,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipeline import faults, store, warehouse as duckdb_build
-from pipeline.cli import main
-from pipeline.warehouse import DUCKDB_FILE, MANIFEST_FILE, build_duckdb, current_files, plan_changes, read_manifest
+from pipeline import faults
+from pipeline.warehouse import store
+from pipeline.publish import database as duckdb_build
+from cli.main import main
+from pipeline.publish.database import DUCKDB_FILE, MANIFEST_FILE, build_duckdb, current_files, plan_changes, read_manifest
 from schemas import REGISTRY
 from tests.support.warehouse_tables import duckdb_tables
 
@@ -336,7 +338,7 @@ def test_a_file_that_does_not_hold_what_the_manifest_says_is_built_from_scratch(
 def test_a_crash_after_the_update_commits_leaves_the_previous_file_and_the_next_build_recovers(warehouse, tmp_path):
     before = duckdb_tables(warehouse)
     add_batch_copy(warehouse, "2025-06", "2025-12")
-    script = f"from pathlib import Path\nfrom pipeline.warehouse import build_duckdb\nbuild_duckdb(Path({str(warehouse)!r}))\n"
+    script = f"from pathlib import Path\nfrom pipeline.publish.database import build_duckdb\nbuild_duckdb(Path({str(warehouse)!r}))\n"
     env = {k: v for k, v in os.environ.items() if k not in (faults.CRASH_ENV, faults.TRACE_ENV)}
     crashed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
                              env=env | {faults.CRASH_ENV: "duckdb"})

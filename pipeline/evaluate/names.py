@@ -14,13 +14,13 @@ What does not belong here: deciding which names a fact may be matched through
 
 from __future__ import annotations
 
-import csv
 import re
 from functools import cache
-from pathlib import Path
 from typing import Iterable
 
-COLLECTIVES_CSV = Path(__file__).resolve().parents[1] / "data" / "evaluation_collectives.csv"
+from pipeline.data import data_path, read_rows
+
+COLLECTIVES_CSV = data_path("evaluation_collectives.csv")
 
 _CURLY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'",
                         "\u201c": '"', "\u201d": '"', "\u201f": '"'})
@@ -59,8 +59,7 @@ class _Collectives:
 
 @cache
 def _collectives() -> _Collectives:
-    with COLLECTIVES_CSV.open(encoding="utf-8", newline="") as handle:
-        return _Collectives(csv.DictReader(handle))
+    return _Collectives(read_rows(COLLECTIVES_CSV))
 
 
 def _clean(name: str) -> str:

@@ -19,7 +19,7 @@ from dataclasses import replace
 from functools import cache
 
 from pipeline.extract.facts import ArticleContext, FactDraft
-from pipeline.extract.lexicon import read_rows
+from pipeline.data import read_rows
 from pipeline.extract.periods import financial_year_of, fy_label
 
 # Periods that say nothing of which year an article is about: calendar years, spans, horizons, and the

@@ -12,7 +12,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from pipeline.extract.lexicon import read_rows
+from pipeline.data import read_rows
 from pipeline.extract.lines import Lines
 from pipeline.extract.literals import LiteralGate, confined_to_line
 from pipeline.extract.orgs import LISTED_MEMBER_RULE, NAMES_STAY_ON_ONE_LINE, OrgMention, org_key

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import ahocorasick
 
-from pipeline.extract.lexicon import read_rows
+from pipeline.data import read_rows
 from pipeline.extract.orgs import OrgMention, org_key
 from pipeline.register.matching import ERA_SLACK
 from pipeline.register.reference import ReferenceBody, ReferenceData, load_reference

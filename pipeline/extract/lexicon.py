@@ -8,15 +8,13 @@ scanned once however many cues there are.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 
+from pipeline.data import read_rows
 from pipeline.extract.literals import start_prefixes, trie_pattern, word_start_gate
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 # How many leading characters of a cue the gate compares: longer tells more words apart ("the figure"
 # from "the"), at the cost of a larger gate pattern.
 GATE_PREFIX_LENGTH = 5
@@ -128,11 +126,6 @@ _ESCAPE_OR_UPPER = re.compile(r"\\.|[A-Z]")
 def _lower_pattern(pattern: str) -> str:
     """Lower-case a pattern's literal letters, leaving escapes such as \\S or \\B alone."""
     return _ESCAPE_OR_UPPER.sub(lambda m: m.group(0) if m.group(0).startswith("\\") else m.group(0).lower(), pattern)
-
-
-def read_rows(filename: str) -> list[dict[str, str]]:
-    with (DATA_DIR / filename).open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
 
 
 @cache

@@ -18,7 +18,8 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import parallel as parallel_work
-from pipeline import progress, store
+from pipeline import progress
+from pipeline.warehouse import store
 from pipeline.extract.extractor import EXTRACTOR_VERSION, extract_article
 from pipeline.extract.gazetteer import Gazetteer, gazetteer_for
 from schemas import REGISTRY

@@ -23,8 +23,9 @@ import csv
 import functools
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
+
+from pipeline.data import data_path
 
 __all__ = ["ACTIONS", "CleanedPage", "FurnitureRule", "FurnitureRules", "clean_page_text", "load_rules"]
 
@@ -75,7 +76,7 @@ _TITLE_SEPARATORS = ("|", "-", "–", "—", ":", "·", "::")
 
 
 def _default_rules_path() -> Path:
-    return Path(str(resources.files("pipeline") / "data" / "page_furniture.csv"))
+    return data_path("page_furniture.csv")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,12 @@ Only the head of the text is looked at: a date deeper in the article, or inside 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from pipeline.data import read_rows
 
 __all__ = ["EARLIEST", "find_dateline", "url_date"]
 
@@ -53,12 +53,10 @@ class _Patterns:
 @cache
 def _patterns() -> _Patterns:
     rows: dict[str, list[dict[str, str]]] = {kind: [] for kind in _KINDS}
-    path = resources.files("pipeline") / "data" / "dateline_words.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        for line_no, row in enumerate(csv.DictReader(handle), start=2):
-            if row["kind"] not in rows:
-                raise ValueError(f"dateline_words.csv:{line_no}: unknown kind {row['kind']!r}")
-            rows[row["kind"]].append(row)
+    for line_no, row in enumerate(read_rows("dateline_words.csv"), start=2):
+        if row["kind"] not in rows:
+            raise ValueError(f"dateline_words.csv:{line_no}: unknown kind {row['kind']!r}")
+        rows[row["kind"]].append(row)
 
     def alternation(kind: str) -> str:
         return "|".join(f"(?:{row['pattern']})" for row in rows[kind])

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import batches, progress, runs, store
+from pipeline import batches, progress
+from pipeline.warehouse import run_log as runs
+from pipeline.warehouse import batch_state, store
 from pipeline import parallel as parallel_work
 from pipeline.ingest.inventory import RawFile
 from pipeline.ingest.readers import Article, Rejection, read_file, settle_duplicates
@@ -103,7 +105,7 @@ def ingest_batches(raw_dir: Path, warehouse: Path, names: list[str], *, full: bo
 def _status(warehouse: Path, batch: str, files: list[RawFile], full: bool, reference: str | None = None
             ) -> tuple[batches.BatchStatus, dict[str, str]]:
     """Whether the batch must be read, and the articles before it (id -> source path) it was judged against."""
-    known = batches.known_before(warehouse, batch)
+    known = batch_state.known_before(warehouse, batch)
     return batches.batch_status(warehouse, batch, files, known, full=full, reference=reference), known
 
 
@@ -121,7 +123,7 @@ def _ingest_one(warehouse: Path, batch: str, status: batches.BatchStatus, known:
     run_id = status.run_id
     # Invalidate first: a crash from here on leaves the batch marked for reprocessing, and its candidates
     # (which may have been extracted from other articles under the same run id) for extraction.
-    batches.forget_batch_state(warehouse, batch)
+    batch_state.forget_batch_state(warehouse, batch)
     for table in batches.EXTRACT_TABLES:
         store.drop_partition(warehouse, table, batch)
     runs.open_run(warehouse, run_id, batch, 0, dagster_run_id)
@@ -129,8 +131,8 @@ def _ingest_one(warehouse: Path, batch: str, status: batches.BatchStatus, known:
     runs.open_run(warehouse, run_id, batch, len(articles) + len(rejections), dagster_run_id)
     store.write_partition(warehouse, "articles", batch, _articles_frame(articles, run_id), run_id)
     store.write_partition(warehouse, "rejected_inputs", batch, _rejections_frame(rejections, run_id), run_id)
-    ids = batches.input_ids([a.article_id for a in articles], [r.content_sha256 for r in rejections])
-    batches.write_batch_state(warehouse, batch, run_id, batches.earlier_copies(known, ids))
+    ids = batch_state.input_ids([a.article_id for a in articles], [r.content_sha256 for r in rejections])
+    batch_state.write_batch_state(warehouse, batch, run_id, batch_state.earlier_copies(known, ids))
 
 
 def _articles_frame(articles: list[Article], run_id: str) -> pl.DataFrame:

@@ -4,7 +4,7 @@ What belongs here: reading the official ODS extracts a user supplies
 (`reference`), fetching them (`fetch`), comparing names of bodies
 (`names`, `matching`, with the threshold measured in `calibrate`),
 successions between bodies (`history`) and the per-type match report
-(`report`). `pipeline/resolve.py` puts these together into the
+(`report`). `stage.py` puts these together into the
 `organisations`, `org_keys` and `org_successions` tables.
 
 What does not: Dagster, and any third-party reference data: the project

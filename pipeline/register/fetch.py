@@ -14,7 +14,6 @@ the local server of the tests). The project ships none of the data.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -28,11 +27,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
 from pipeline import __version__
-from pipeline.register.vocabulary import DATA_DIR
+from pipeline.data import data_path, read_rows
 
 DEFAULT_BASE_URL = "https://files.digital.nhs.uk/assets/ods/current"
 BASE_URL_ENV = "NHS_LEDGER_ODS_BASE_URL"
-DOWNLOADS_CSV = DATA_DIR / "ods_downloads.csv"
+DOWNLOADS_CSV = data_path("ods_downloads.csv")
 MANIFEST = ".fetched.json"
 MAX_DOWNLOAD_BYTES = 512 * 1024 * 1024
 TIMEOUT_SECONDS = 60
@@ -49,8 +48,7 @@ class FetchResult:
 
 
 def default_names() -> list[str]:
-    with DOWNLOADS_CSV.open(encoding="utf-8", newline="") as handle:
-        return [row["name"].strip() for row in csv.DictReader(handle) if row["name"].strip()]
+    return [row["name"] for row in read_rows(DOWNLOADS_CSV, strip=True) if row["name"]]
 
 
 def base_url_from_env() -> str:

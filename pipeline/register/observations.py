@@ -2,7 +2,7 @@
 
 The register reads every mention and fact of the warehouse once per build. Most
 batches are the same as last time, so what one batch says (`observe`) is kept
-as plain JSON-able data, which `pipeline.resolve` stores beside the batch's
+as plain JSON-able data, which `pipeline.register.stage` stores beside the batch's
 partitions, and the build merges the batches' observations (`merge`) instead of
 reading every row again.
 

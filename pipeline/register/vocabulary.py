@@ -8,24 +8,23 @@ use them.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-VOCABULARY_CSV = DATA_DIR / "ods_vocabulary.csv"
-ERAS_CSV = DATA_DIR / "org_type_eras.csv"
-CURATED_ALIASES_CSV = DATA_DIR / "curated_aliases.csv"
+from pipeline.data import data_path, read_rows
+
+VOCABULARY_CSV = data_path("ods_vocabulary.csv")
+ERAS_CSV = data_path("org_type_eras.csv")
+CURATED_ALIASES_CSV = data_path("curated_aliases.csv")
 
 # The types ODS codes exist for: the bodies whose match rate a build reports.
 NHS_TYPES = ("CCG", "PCT", "SHA", "ICB", "trust")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+    return read_rows(path, strip=True)
 
 
 @cache

@@ -29,7 +29,7 @@ from pipeline.release.version import (
     DATA_PACKAGE, ReleaseError, existing_releases, previous_release, releases_dir, validate_version, version_key,
 )
 from pipeline.versions import code_fingerprint
-from pipeline.warehouse import DUCKDB_FILE
+from pipeline.publish.database import DUCKDB_FILE
 from schemas import REGISTRY
 
 Progress = Callable[[str, int, int], None]

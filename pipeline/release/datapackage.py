@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from schemas.registry import Field, Table
+from schemas.types import TYPES
 
 PACKAGE_NAME = "nhs-ledger"
 PACKAGE_TITLE = "NHS Ledger"
@@ -46,12 +47,6 @@ LICENCE_NOTE = (
     "can be checked; the publishers' rights in those sentences are theirs, not licensed here."
 )
 
-FRICTIONLESS_TYPES = {
-    "string": "string", "integer": "integer", "number": "number", "date": "date",
-    "datetime": "datetime", "boolean": "boolean", "list[string]": "array",
-}
-
-
 @dataclass(frozen=True)
 class PackagedFile:
     """A data file of the release and what its resource needs to say about it."""
@@ -63,7 +58,7 @@ class PackagedFile:
 
 
 def field_descriptor(field: Field) -> dict:
-    descriptor: dict = {"name": field.name, "type": FRICTIONLESS_TYPES[field.type], "description": field.description}
+    descriptor: dict = {"name": field.name, "type": TYPES[field.type].frictionless, "description": field.description}
     if field.type == "list[string]":
         descriptor["arrayItem"] = {"type": "string"}
     if field.unit:

@@ -13,11 +13,8 @@ from dataclasses import dataclass, field
 
 from pipeline.release.datapackage import LICENCE_NOTE, LICENSE
 from schemas.registry import Field, Table
+from schemas.types import TYPES
 
-TYPE_NAMES = {
-    "string": "string", "integer": "integer (32-bit)", "number": "number (double)", "date": "date",
-    "datetime": "timestamp (UTC)", "boolean": "boolean", "list[string]": "list of strings",
-}
 SCORE_COLUMNS = (("precision", "precision"), ("recall", "recall"), ("f1", "F1"),
                  ("measure_accuracy", "measure accuracy"), ("period_accuracy", "period accuracy"),
                  ("scope_accuracy", "scope accuracy"))
@@ -266,7 +263,7 @@ def _dictionary(inputs: ReadmeInputs) -> str:
 
 
 def _column_row(field: Field) -> str:
-    return (f"| `{field.name}` | {TYPE_NAMES[field.type]} | {'yes' if field.nullable else 'no'} | "
+    return (f"| `{field.name}` | {TYPES[field.type].described} | {'yes' if field.nullable else 'no'} | "
             f"{field.unit or ''} | {_cell(field.description)} | {_cell(_allowed(field))} |")
 
 

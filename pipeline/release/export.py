@@ -18,7 +18,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from pipeline.release.version import ReleaseError
-from pipeline.warehouse import DUCKDB_FILE, sql_identifier
+from pipeline.publish.database import DUCKDB_FILE, sql_identifier
 from schemas import REGISTRY
 from schemas.polars_types import conform
 from schemas.registry import Table

@@ -12,10 +12,10 @@ devset a release says that it carries no scores rather than inventing any.
 
 from __future__ import annotations
 
-import os
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
+
+from pipeline.build import build
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GOLD_FILES = ("seeds.gold.jsonl", "devset.gold.jsonl")
@@ -34,27 +34,10 @@ def devset_articles(shared_dir: Path) -> list[Path]:
     return sorted([*(shared_dir / "seeds").glob("*.txt"), *(shared_dir / "devset" / "articles").glob("*.txt")])
 
 
-@contextmanager
-def _throwaway_dagster_instance():
-    # The sets' builds are scaffolding for the scores, not runs of the project: with DAGSTER_HOME unset,
-    # `materialise` records them in an ephemeral instance instead of the user's run history.
-    saved = os.environ.pop("DAGSTER_HOME", None)
-    try:
-        yield
-    finally:
-        if saved is not None:
-            os.environ["DAGSTER_HOME"] = saved
-
-
 def build_warehouse(raw: Path, warehouse: Path) -> None:
-    """Build `raw` into `warehouse` from scratch, outside the user's run history; raises when the build fails."""
-    # materialise runs the Dagster build job; imported here so that importing this module stays Dagster-free.
-    from pipeline.cli import materialise
-
-    with _throwaway_dagster_instance():
-        success, failures, _ = materialise(raw, warehouse, full=True)
-    if not success:
-        raise RuntimeError(f"the build of {raw} failed: " + "; ".join(failures))
+    """Build `raw` into `warehouse` from scratch with the engine's plain steps (`pipeline.build`): the same
+    Parquet bytes as `nhs-ledger build`, with no Dagster instance and so no runs in the user's history."""
+    build(raw, warehouse, full=True)
 
 
 def devset_scores(shared_dir: Path, *, build: Callable[[Path, Path], None] | None = None) -> dict:

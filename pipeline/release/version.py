@@ -14,9 +14,10 @@ import os
 import re
 from pathlib import Path
 
+from pipeline.warehouse.layout import Warehouse
+
 SEMANTIC_PATTERN = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 DATE_PATTERN = re.compile(r"^([0-9]{4})\.([0-9]{2})\.([0-9]{2})$")
-RELEASES_DIR = "releases"
 DATA_PACKAGE = "datapackage.json"
 VERSION_ENV = "NHS_LEDGER_RELEASE_VERSION"
 
@@ -56,7 +57,7 @@ def date_version(day: dt.date) -> str:
 
 
 def releases_dir(warehouse: Path) -> Path:
-    return warehouse / RELEASES_DIR
+    return Warehouse.at(warehouse).releases_dir
 
 
 def existing_releases(warehouse: Path) -> dict[str, Path]:

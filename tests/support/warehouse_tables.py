@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipeline.warehouse import DUCKDB_FILE, sql_identifier
+from pipeline.publish.database import DUCKDB_FILE, sql_identifier
 from schemas import REGISTRY
 
 # Files that record when things ran (the `runs` table, the staging run log): never byte-equal across builds.

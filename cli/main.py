@@ -1,6 +1,7 @@
-"""The `nhs-ledger` command: build a warehouse, score it against gold files.
+"""The `nhs-ledger` command: build a warehouse, score it against gold files, cut releases, list rules.
 
-`build` materialises the very Dagster definitions the UI serves, in-process.
+`build` materialises the very Dagster definitions the UI serves, in-process (`assets.materialise`); every
+other command calls the engine directly.
 Errors are one clear line on stderr and a non-zero exit, never a traceback
 (set NHS_LEDGER_DEBUG=1 to see one).
 """
@@ -98,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from pipeline.summary import build_summary, render_summary
+    from pipeline.publish.summary import build_summary, render_summary
 
     raw, warehouse = Path(args.raw), Path(args.warehouse)
     if not raw.is_dir():
@@ -106,6 +107,8 @@ def _build(args: argparse.Namespace) -> int:
     if args.reference is not None and not args.reference.is_dir():
         raise CliError(f"reference folder not found: {args.reference}")
     from pipeline.progress import terminal_progress
+
+    from assets.materialise import materialise
 
     with terminal_progress():
         result = materialise(raw, warehouse, full=args.full, reference=args.reference)
@@ -116,141 +119,13 @@ def _build(args: argparse.Namespace) -> int:
     return 0 if success else EXIT_FAILED
 
 
-class MaterialiseResult(tuple):
-    """(success, step failures, checks), as `materialise` always returned, plus what happened to the batches."""
-
-    processed: list[str]  # batches read or extracted again
-    batches: list[str]  # every batch of the raw folder
-    removed: list[str]  # batches dropped because their folder is gone
-    runs: list[str]  # the Dagster runs, in order
-
-    def __new__(cls, success: bool, failures: list[str], checks: list[tuple[str, bool]], *,
-                processed=(), batches=(), removed=(), runs=()):
-        self = super().__new__(cls, (success, failures, checks))
-        self.processed, self.batches, self.removed, self.runs = list(processed), list(batches), list(removed), list(runs)
-        return self
-
-    @property
-    def success(self) -> bool:
-        return self[0]
-
-
-def render_batches(result: MaterialiseResult) -> str:
+def render_batches(result) -> str:
     line = f"  batches processed: {len(result.processed)} of {len(result.batches)}"
     if result.processed:
         line += f" ({', '.join(result.processed)})"
     if result.removed:
         line += f"; removed: {', '.join(result.removed)}"
     return line
-
-
-def materialise(raw: Path, warehouse: Path, *, full: bool = False,
-                reference: Path | None = None) -> MaterialiseResult:
-    """Run the `build` job of the UI's definitions in this process, over the batches that need it.
-
-    The raw folder's batches are the `batches` dynamic partitions of the instance: new folders are added,
-    gone ones deleted (and their rows dropped). The batches to process (new or changed, or all with `full`;
-    `pipeline.batches.plan_batches`) are materialised as one range of partitions, together with every asset
-    downstream of them and all the checks: one Dagster run, unless the batches to process are not neighbours
-    among the partitions (then one run per range, the last with the downstream assets). With nothing to
-    process, the run materialises only the tables that span every batch. A batch whose reading depended on an
-    earlier batch that was just reprocessed (an input copied from it) is processed in a further run.
-
-    Returns whether every run succeeded, one line per failed step, and (check name, passed) per asset check
-    (the latest evaluation of each). Runs are recorded in the project's Dagster instance when DAGSTER_HOME is
-    set (as `make` sets it), so they show in the UI; otherwise in a throwaway instance.
-    """
-    import dagster as dg
-
-    from pipeline.batches import contiguous_runs, drop_batch, plan_batches
-    from pipeline.definitions import BATCHES, make_definitions
-    from pipeline.resolve import reference_folder
-
-    raw, warehouse = raw.resolve(), warehouse.resolve()
-    # The folder the assets will read (LedgerPaths.reference): the plan's run ids are derived with it.
-    reference = reference_folder(raw, reference)
-    home = os.environ.get("DAGSTER_HOME")
-    if home:
-        Path(home).mkdir(parents=True, exist_ok=True)
-    instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
-
-    plan = plan_batches(raw, warehouse, full=full, reference=reference)
-    registered = instance.get_dynamic_partitions(BATCHES.name)
-    wanted = [b.key for b in plan.batches]
-    for key in registered:
-        if key not in set(wanted):
-            instance.delete_dynamic_partition(BATCHES.name, key)
-    instance.add_dynamic_partitions(BATCHES.name, [k for k in wanted if k not in set(registered)])
-    for batch in plan.removed:
-        drop_batch(warehouse, batch)
-    removed = plan.removed
-
-    processed: list[str] = []
-    failures: list[str] = []
-    checks: dict[tuple[str, str], tuple[str, bool]] = {}
-    run_ids: list[str] = []
-    success = True
-    # Each pass processes what the plan says, in name order within a run; a further pass is needed only when a
-    # batch's reading depended on one processed in the pass (bounded: an earlier batch never depends on a later).
-    for attempt in range(len(plan.batches) + 1):
-        defs = make_definitions(str(raw), str(warehouse), full_rebuild=full and attempt == 0,
-                                reference_dir=str(reference) if reference else None)
-        groups = contiguous_runs([b.key for b in plan.todo], instance.get_dynamic_partitions(BATCHES.name))
-        for index, keys in enumerate(groups or [None]):
-            result = _execute_build(defs, instance, keys, downstream=index == len(groups or [None]) - 1)
-            run_ids.append(result.run_id)
-            failures += [f"{event.step_key}: {_root_cause(event.step_failure_data.error)}"
-                         for event in result.all_events if event.is_step_failure]
-            for evaluation in result.get_asset_check_evaluations():
-                checks[(evaluation.asset_key.to_user_string(), evaluation.check_name)] = \
-                    (evaluation.check_name, evaluation.passed)
-            success = success and result.success
-            if not result.success:
-                break
-        processed += [b.name for b in plan.todo if b.name not in processed]
-        if not success or not _later_batches_kept(plan):
-            break
-        plan = plan_batches(raw, warehouse, reference=reference)
-        if not plan.todo:
-            break
-    else:
-        raise RuntimeError(f"batches still to process after {len(plan.batches) + 1} passes: "
-                           f"{', '.join(b.name for b in plan.todo)}")
-    return MaterialiseResult(success, failures, list(checks.values()), processed=sorted(processed),
-                             batches=plan.names, removed=removed, runs=run_ids)
-
-
-def _later_batches_kept(plan) -> bool:
-    """Whether a batch left alone sorts after one just processed: only such a batch can have read a copy of an
-    input that has since changed (the first copy, in name order, wins), and needs another look. An archive that
-    grows by new folders at its end never does, nor does a plan with nothing to process."""
-    if not plan.todo:
-        return False
-    first_processed = min(b.name for b in plan.todo)
-    return any(not b.reason and b.name > first_processed for b in plan.batches)
-
-
-def _execute_build(defs, instance, keys: list[str] | None, *, downstream: bool):
-    """One run of the `build` job: the partitions `keys` (a range; None: none), and everything downstream of them
-    when `downstream`, with the checks of what it materialises (all of them when `downstream`)."""
-    import dagster as dg
-
-    from assets.sensors import BATCH_CHECKS, PARTITIONED_ASSETS
-
-    job = defs.resolve_job_def("build")
-    partitioned = {dg.AssetKey(name) for name in PARTITIONED_ASSETS}
-    if keys is None:  # nothing to process: only what spans every batch, and every check
-        job = job.get_subset(asset_selection=set(job.asset_layer.executable_asset_keys) - partitioned,
-                             asset_check_selection=set(job.asset_layer.asset_graph.asset_check_keys))
-    elif not downstream:
-        job = job.get_subset(asset_selection=partitioned, asset_check_selection=set(BATCH_CHECKS))
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    if keys is not None and len(keys) > 1:
-        from assets.sensors import partition_tags
-        return job.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet,
-                                      tags=partition_tags(keys))
-    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet,
-                                  partition_key=keys[0] if keys else None)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -329,14 +204,6 @@ def _reference_fetch(args: argparse.Namespace) -> int:
     if not any(r.ok for r in results):
         raise CliError("no extract could be fetched (is the network reachable? see --base-url)")
     return 0 if all(r.ok for r in results) else EXIT_FAILED
-
-
-def _root_cause(error) -> str:
-    """Dagster wraps a step's exception; the user needs the innermost message."""
-    while error.cause is not None:
-        error = error.cause
-    message = (error.message or "").strip().splitlines()
-    return message[-1] if message else error.cls_name or "unknown error"
 
 
 if __name__ == "__main__":

@@ -19,12 +19,16 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import batches, store
+from pipeline import batches
+from pipeline.warehouse import batch_state, store
+from schemas import REGISTRY
+from schemas.tables import FACT_TABLES
 
-FACT_ID_COLUMN = {"savings": "saving_id", "deficits": "deficit_id"}
-PUBLISHED = ("org_mentions", "savings", "deficits")
+# The id column of each fact table: its primary key in the registry.
+FACT_ID_COLUMN = {name: REGISTRY[name].primary_key[0] for name in FACT_TABLES}
+PUBLISHED = batches.PUBLISHED_TABLES
 _SOURCES = ("mention_candidates", "fact_candidates")
-_CODE = (Path(__file__), *sorted((Path(__file__).resolve().parent.parent / "schemas").glob("*.py")))
+_CODE = (Path(__file__), *sorted((Path(__file__).resolve().parents[2] / "schemas").glob("*.py")))
 
 
 @dataclass
@@ -68,7 +72,7 @@ def _sources(warehouse: Path, batch: str) -> dict:
     fixes its articles' bytes, the candidates' footers) and the code that joins them."""
     return {
         "batch": batch,
-        "state": batches.batch_state_digest(warehouse, batch),
+        "state": batch_state.batch_state_digest(warehouse, batch),
         "candidates": [f.as_json() if (f := store.partition_footer(warehouse, t, batch)) else None for t in _SOURCES],
         "code": _code_digest(),
     }

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import runs, store
+from pipeline.warehouse import run_log as runs
+from pipeline.warehouse import store
 from pipeline.versions import CODE_VERSION, EXTRACTOR_VERSION, code_fingerprint
 from schemas import REGISTRY
 from schemas.polars_types import polars_schema

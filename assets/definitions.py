@@ -1,7 +1,7 @@
-"""The Dagster definitions: every asset and check, shared by the UI (`make ui`) and the CLI.
+"""The Dagster definitions: every asset and check, shared by the UI (`make ui`) and `nhs-ledger build`.
 
-One of the two modules of `pipeline/` that import Dagster (the other is `cli.py`):
-the engine itself stays orchestrator-free.
+The Dagster layer's root: `dagster dev` loads `defs` from here (workspace.yaml), and the CLI materialises
+the same definitions in-process (`assets.materialise`). The engine (`pipeline/`) never imports this layer.
 """
 
 from __future__ import annotations

@@ -23,27 +23,25 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, unquote
 
 import polars as pl
 import pyarrow.parquet as pq
 
 from pipeline.faults import crash_point
+from pipeline.warehouse.layout import PART_FILE, Warehouse, batch_of_folder_name
 from schemas import REGISTRY, Table
 from schemas.polars_types import conform, empty_frame, polars_schema
 
-PART_FILE = "part-0.parquet"
 RUN_ID_KEY = b"nhs_ledger.run_id"
 TABLE_KEY = b"nhs_ledger.table"
 
 
 def table_dir(warehouse: Path, table_name: str) -> Path:
-    table = REGISTRY[table_name]
-    return warehouse / ("parquet" if table.public else "staging") / table_name
+    return Warehouse.at(warehouse).table_dir(table_name)
 
 
 def partition_dir(warehouse: Path, table_name: str, batch: str) -> Path:
-    return table_dir(warehouse, table_name) / f"batch={quote(batch, safe='')}"
+    return Warehouse.at(warehouse).partition_dir(table_name, batch)
 
 
 def _sorted_for_storage(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
@@ -96,7 +94,7 @@ def list_partitions(warehouse: Path, table_name: str) -> list[str]:
     if not root.is_dir():
         return []
     return sorted(
-        unquote(child.name.removeprefix("batch="))
+        batch_of_folder_name(child.name.removeprefix("batch="))
         for child in root.iterdir()
         if child.name.startswith("batch=") and (child / PART_FILE).is_file()
     )
@@ -217,7 +215,7 @@ SIDECARS = (DIGEST_INDEX, REGISTER_INPUTS, PUBLISH_STATE)
 
 
 def sidecar_path(warehouse: Path, kind: str, batch: str) -> Path:
-    return warehouse / "staging" / kind / f"{quote(batch, safe='')}.json"
+    return Warehouse.at(warehouse).sidecar(kind, batch)
 
 
 def read_sidecar(warehouse: Path, kind: str, batch: str) -> dict | None:
@@ -253,8 +251,8 @@ def drop_sidecar(warehouse: Path, kind: str, batch: str) -> None:
 
 
 def list_sidecars(warehouse: Path, kind: str) -> list[str]:
-    folder = warehouse / "staging" / kind
+    folder = Warehouse.at(warehouse).sidecar_dir(kind)
     if not folder.is_dir():
         return []
-    return sorted(unquote(p.name.removesuffix(".json")) for p in folder.iterdir()
+    return sorted(batch_of_folder_name(p.name.removesuffix(".json")) for p in folder.iterdir()
                   if p.name.endswith(".json") and not p.name.startswith("."))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import store
+from pipeline.warehouse import store
 
 COUNTED_TABLES = ("articles", "organisations", "org_mentions", "savings", "deficits", "rejected_inputs")
 

@@ -36,15 +36,12 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import store
 from pipeline.faults import crash_point
+from pipeline.warehouse import store
+from pipeline.warehouse.layout import DUCKDB_FILE, Warehouse
 from schemas import REGISTRY, Table
+from schemas.types import TYPES
 
-DUCKDB_FILE = "nhs_ledger.duckdb"
-DUCKDB_TYPES = {
-    "string": "VARCHAR", "integer": "INTEGER", "number": "DOUBLE", "date": "DATE",
-    "datetime": "TIMESTAMPTZ", "boolean": "BOOLEAN", "list[string]": "VARCHAR[]",
-}
 VIEWS = {
     "facts": """
         SELECT 'savings' AS fact_table, s.saving_id AS fact_id, s.article_id, s.org_id, o.name AS org_name,
@@ -117,7 +114,7 @@ def sql_identifier(name: str) -> str:
 
 def create_table_sql(table: Table) -> str:
     columns = [
-        f"{sql_identifier(f.name)} {DUCKDB_TYPES[f.type]}{'' if f.nullable else ' NOT NULL'}" for f in table.fields
+        f"{sql_identifier(f.name)} {TYPES[f.type].duckdb}{'' if f.nullable else ' NOT NULL'}" for f in table.fields
     ]
     columns.append(f"PRIMARY KEY ({', '.join(sql_identifier(c) for c in table.primary_key)})")
     return f"CREATE TABLE {sql_identifier(table.name)} (\n  " + ",\n  ".join(columns) + "\n)"
@@ -200,7 +197,7 @@ class LoadMismatch(Exception):
 
 
 def build_duckdb(warehouse: Path) -> Path:
-    target = warehouse / DUCKDB_FILE
+    target = Warehouse.at(warehouse).duckdb_file
     building = warehouse / f".{DUCKDB_FILE}.building"
     recorded_ns = time.time_ns()
     manifest = read_manifest(warehouse)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipeline.ingest.inventory import sha256_hex
 from pipeline.versions import code_fingerprint
+from pipeline.warehouse.layout import Warehouse
 
 
 def run_id_for(batch: str, inputs: list[tuple[str, str]]) -> str:
@@ -29,7 +30,7 @@ def utc_now() -> dt.datetime:
 
 
 def _log_path(warehouse: Path, run_id: str) -> Path:
-    return warehouse / "staging" / "run_log" / f"{run_id}.json"
+    return Warehouse.at(warehouse).run_log(run_id)
 
 
 def open_run(warehouse: Path, run_id: str, batch: str, inputs_seen: int, dagster_run_id: str | None) -> None:

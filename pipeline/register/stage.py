@@ -44,7 +44,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import batches, store
+from pipeline.warehouse import batch_state, store
 from pipeline.extract.extractor import stable_id
 from pipeline.register import history
 from pipeline.register.observations import KeyEvidence as _Key
@@ -336,7 +336,7 @@ def observation_basis(warehouse: Path, batch: str) -> dict | None:
     """What a batch's observations are derived from: its recorded state (the run and the earlier copies its
     articles were read with, which fix their bytes) and the footers of its partitions. None while the batch
     has no state (its reading was interrupted): then nothing derived from it is kept."""
-    state = batches.batch_state_digest(warehouse, batch)
+    state = batch_state.batch_state_digest(warehouse, batch)
     if state is None:
         return None
     footers = {t: store.partition_footer(warehouse, t, batch) for t in _OBSERVED_TABLES}

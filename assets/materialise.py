@@ -1,0 +1,125 @@
+"""`nhs-ledger build` in Dagster: the `build` job of the UI's definitions, run in this process over the batches that
+need it, recorded in the project's instance so the runs show in the UI.
+
+What belongs here: turning the engine's plan (`pipeline.batches.plan_batches`) into runs of the job, and the
+result the CLI reports. The steps themselves are the engine's (`pipeline.build`), wrapped by the assets.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from assets.definitions import BATCHES, make_definitions
+from assets.partitions import sync_partitions
+from assets.sensors import BATCH_CHECKS, PARTITIONED_ASSETS, partition_tags
+from pipeline.batches import contiguous_runs, plan_batches
+from pipeline.build import in_passes
+from pipeline.register.stage import reference_folder
+
+
+class MaterialiseResult(tuple):
+    """(success, step failures, checks), as `materialise` always returned, plus what happened to the batches."""
+
+    processed: list[str]  # batches read or extracted again
+    batches: list[str]  # every batch of the raw folder
+    removed: list[str]  # batches dropped because their folder is gone
+    runs: list[str]  # the Dagster runs, in order
+
+    def __new__(cls, success: bool, failures: list[str], checks: list[tuple[str, bool]], *,
+                processed=(), batches=(), removed=(), runs=()):
+        self = super().__new__(cls, (success, failures, checks))
+        self.processed, self.batches, self.removed, self.runs = list(processed), list(batches), list(removed), list(runs)
+        return self
+
+    @property
+    def success(self) -> bool:
+        return self[0]
+
+
+def materialise(raw: Path, warehouse: Path, *, full: bool = False,
+                reference: Path | None = None) -> MaterialiseResult:
+    """Run the `build` job of the UI's definitions in this process, over the batches that need it.
+
+    The raw folder's batches are the `batches` dynamic partitions of the instance: new folders are added,
+    gone ones deleted (and their rows dropped). The batches to process (new or changed, or all with `full`;
+    `pipeline.batches.plan_batches`) are materialised as one range of partitions, together with every asset
+    downstream of them and all the checks: one Dagster run, unless the batches to process are not neighbours
+    among the partitions (then one run per range, the last with the downstream assets). With nothing to
+    process, the run materialises only the tables that span every batch. A batch whose reading depended on an
+    earlier batch that was just reprocessed (an input copied from it) is processed in a further run.
+
+    Returns whether every run succeeded, one line per failed step, and (check name, passed) per asset check
+    (the latest evaluation of each). Runs are recorded in the project's Dagster instance when DAGSTER_HOME is
+    set (as `make` sets it), so they show in the UI; otherwise in a throwaway instance.
+    """
+    raw, warehouse = raw.resolve(), warehouse.resolve()
+    # The folder the assets will read (LedgerPaths.reference): the plan's run ids are derived with it.
+    reference = reference_folder(raw, reference)
+    home = os.environ.get("DAGSTER_HOME")
+    if home:
+        Path(home).mkdir(parents=True, exist_ok=True)
+    instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
+
+    plan = plan_batches(raw, warehouse, full=full, reference=reference)
+    changes = sync_partitions(instance.get_dynamic_partitions(BATCHES.name), plan, warehouse)
+    for key in changes.deleted:
+        instance.delete_dynamic_partition(BATCHES.name, key)
+    instance.add_dynamic_partitions(BATCHES.name, changes.added)
+    removed = plan.removed
+
+    failures: list[str] = []
+    checks: dict[tuple[str, str], tuple[str, bool]] = {}
+    run_ids: list[str] = []
+
+    def run_pass(plan, attempt: int) -> bool:
+        """The plan's batches in name order, one run per range of neighbouring partitions, the last with
+        everything downstream (with nothing to process: one run of the tables that span every batch)."""
+        defs = make_definitions(str(raw), str(warehouse), full_rebuild=full and attempt == 0,
+                                reference_dir=str(reference) if reference else None)
+        groups = contiguous_runs([b.key for b in plan.todo], instance.get_dynamic_partitions(BATCHES.name))
+        for index, keys in enumerate(groups or [None]):
+            result = _execute_build(defs, instance, keys, downstream=index == len(groups or [None]) - 1)
+            run_ids.append(result.run_id)
+            failures.extend(f"{event.step_key}: {_root_cause(event.step_failure_data.error)}"
+                            for event in result.all_events if event.is_step_failure)
+            for evaluation in result.get_asset_check_evaluations():
+                checks[(evaluation.asset_key.to_user_string(), evaluation.check_name)] = \
+                    (evaluation.check_name, evaluation.passed)
+            if not result.success:
+                return False
+        return True
+
+    plan, processed, success = in_passes(raw, warehouse, plan, run_pass, reference=reference)
+    return MaterialiseResult(success, failures, list(checks.values()), processed=sorted(processed),
+                             batches=plan.names, removed=removed, runs=run_ids)
+
+
+def _execute_build(defs, instance, keys: list[str] | None, *, downstream: bool):
+    """One run of the `build` job: the partitions `keys` (a range; None: none), and everything downstream of them
+    when `downstream`, with the checks of what it materialises (all of them when `downstream`)."""
+    job = defs.resolve_job_def("build")
+    partitioned = {dg.AssetKey(name) for name in PARTITIONED_ASSETS}
+    if keys is None:  # nothing to process: only what spans every batch, and every check
+        job = job.get_subset(asset_selection=set(job.asset_layer.executable_asset_keys) - partitioned,
+                             asset_check_selection=set(job.asset_layer.asset_graph.asset_check_keys))
+    elif not downstream:
+        job = job.get_subset(asset_selection=partitioned, asset_check_selection=set(BATCH_CHECKS))
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    if keys is not None and len(keys) > 1:
+        return job.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet,
+                                      tags=partition_tags(keys))
+    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet,
+                                  partition_key=keys[0] if keys else None)
+
+
+
+
+def _root_cause(error) -> str:
+    """Dagster wraps a step's exception; the user needs the innermost message."""
+    while error.cause is not None:
+        error = error.cause
+    message = (error.message or "").strip().splitlines()
+    return message[-1] if message else error.cls_name or "unknown error"

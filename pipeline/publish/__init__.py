@@ -1,0 +1,3 @@
+"""The publish stage: the fact tables joined to the register's bodies, the runs table, the DuckDB file, and the
+end-of-build summary. Its entry points: `stage.publish_tables`, `run_table.write_runs_table`,
+`database.build_duckdb`."""

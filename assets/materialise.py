@@ -15,7 +15,7 @@ import dagster as dg
 from assets.definitions import BATCHES, make_definitions
 from assets.partitions import sync_partitions
 from assets.sensors import BATCH_CHECKS, PARTITIONED_ASSETS, partition_tags
-from pipeline.batches import contiguous_runs, plan_batches
+from pipeline import batches
 from pipeline.build import in_passes
 from pipeline.register.stage import reference_folder
 
@@ -63,7 +63,7 @@ def materialise(raw: Path, warehouse: Path, *, full: bool = False,
         Path(home).mkdir(parents=True, exist_ok=True)
     instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
 
-    plan = plan_batches(raw, warehouse, full=full, reference=reference)
+    plan = batches.plan_batches(raw, warehouse, full=full, reference=reference)
     changes = sync_partitions(instance.get_dynamic_partitions(BATCHES.name), plan, warehouse)
     for key in changes.deleted:
         instance.delete_dynamic_partition(BATCHES.name, key)
@@ -79,7 +79,7 @@ def materialise(raw: Path, warehouse: Path, *, full: bool = False,
         everything downstream (with nothing to process: one run of the tables that span every batch)."""
         defs = make_definitions(str(raw), str(warehouse), full_rebuild=full and attempt == 0,
                                 reference_dir=str(reference) if reference else None)
-        groups = contiguous_runs([b.key for b in plan.todo], instance.get_dynamic_partitions(BATCHES.name))
+        groups = batches.contiguous_runs([b.key for b in plan.todo], instance.get_dynamic_partitions(BATCHES.name))
         for index, keys in enumerate(groups or [None]):
             result = _execute_build(defs, instance, keys, downstream=index == len(groups or [None]) - 1)
             run_ids.append(result.run_id)

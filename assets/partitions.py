@@ -20,14 +20,12 @@ class PartitionChanges:
     deleted: list[str]  # keys whose folder is gone
     order: list[str]  # the partitions' order once the changes are applied
 
-    def __bool__(self) -> bool:
-        return bool(self.added or self.deleted)
-
 
 def sync_partitions(registered: list[str], plan: Plan, warehouse: Path) -> PartitionChanges:
     """What the registered partition keys need to match the plan's batches; drops the gone batches' rows."""
     wanted = [b.key for b in plan.batches]
-    added = [k for k in wanted if k not in set(registered)]
-    deleted = [k for k in registered if k not in set(wanted)]
+    known, kept = set(registered), set(wanted)
+    added = [k for k in wanted if k not in known]
+    deleted = [k for k in registered if k not in kept]
     remove_gone_batches(warehouse, plan)
-    return PartitionChanges(added, deleted, [k for k in registered if k not in set(deleted)] + added)
+    return PartitionChanges(added, deleted, [k for k in registered if k in kept] + added)

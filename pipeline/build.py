@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from pipeline.batches import Plan, drop_batch, later_batches_kept, plan_batches
+from pipeline import batches
+from pipeline.batches import Plan, drop_batch, later_batches_kept
 from pipeline.extract.stage import extract_partitions
 from pipeline.ingest.stage import ingest_batches
 from pipeline.publish.database import build_duckdb
@@ -68,7 +69,7 @@ def in_passes(raw: Path, warehouse: Path, plan: Plan, run_pass: Callable[[Plan, 
         processed += [b.name for b in plan.todo if b.name not in processed]
         if not success or not later_batches_kept(plan):
             return plan, sorted(processed), success
-        plan = plan_batches(raw, warehouse, reference=reference)
+        plan = batches.plan_batches(raw, warehouse, reference=reference)
         if not plan.todo:
             return plan, sorted(processed), success
     raise RuntimeError(f"batches still to process after {len(plan.batches) + 1} passes: "
@@ -81,7 +82,7 @@ def build(raw: Path, warehouse: Path, *, full: bool = False, reference: Path | N
     raw, warehouse = Path(raw).resolve(), Path(warehouse).resolve()
     warehouse.mkdir(parents=True, exist_ok=True)
     reference = reference_folder(raw, reference)
-    plan = plan_batches(raw, warehouse, full=full, reference=reference)
+    plan = batches.plan_batches(raw, warehouse, full=full, reference=reference)
     report = BuildReport(batches=plan.names, removed=remove_gone_batches(warehouse, plan))
 
     def run_pass(plan: Plan, attempt: int) -> bool:

@@ -25,12 +25,9 @@ import polars as pl
 
 from pipeline.data import data_path, read_rows
 from pipeline.warehouse import store
-from schemas import REGISTRY
-from schemas.tables import FACT_TABLES, ORG_TYPES, SCOPES
+from schemas.tables import FACT_ID_COLUMNS, FACT_TABLES, ORG_TYPES, SCOPES
 
 BOUNDS_CSV = data_path("plausibility.csv")
-# The id column of each fact table: its primary key in the registry.
-ID_COLUMNS = {name: REGISTRY[name].primary_key[0] for name in FACT_TABLES}
 FLAG_COLUMNS = {
     "fact_id": pl.Utf8, "fact_table": pl.Utf8, "article_id": pl.Utf8, "org_id": pl.Utf8, "org_name": pl.Utf8,
     "org_type": pl.Utf8, "scope": pl.Utf8, "match_status": pl.Utf8, "measure": pl.Utf8, "amount_gbp": pl.Float64,
@@ -158,7 +155,7 @@ def flag_facts(table: str, facts: pl.DataFrame, orgs: pl.DataFrame) -> pl.DataFr
     `orgs` is `org_bounds` of the register for the table.
 
     A range is judged by its low end, so only a range wholly out of scale is flagged."""
-    id_column = ID_COLUMNS[table]
+    id_column = FACT_ID_COLUMNS[table]
     joined = (facts.select(pl.col(id_column).alias("fact_id"), "article_id", "org_id", "scope", "measure",
                            pl.coalesce("amount_gbp", "amount_low_gbp").alias("amount_gbp"), "evidence")
               .join(orgs, on="org_id", how="left")
@@ -186,7 +183,7 @@ def implausible_facts(warehouse: Path, tables: tuple[str, ...] = FACT_TABLES) ->
     found = [pl.DataFrame(schema=FLAG_COLUMNS)]
     for table in tables:
         orgs = org_bounds(organisations, table)
-        columns = [ID_COLUMNS[table], "article_id", "org_id", "scope", "measure", "amount_gbp", "amount_low_gbp",
+        columns = [FACT_ID_COLUMNS[table], "article_id", "org_id", "scope", "measure", "amount_gbp", "amount_low_gbp",
                    "evidence"]
         for batch in store.list_partitions(warehouse, table):
             facts = store.read_partition(warehouse, table, batch, columns=columns)

@@ -389,3 +389,6 @@ REGISTRY.add(Table(
               minimum=0),
     ),
 ))
+
+# The id column of each fact table (its primary key), for the code that handles savings and deficits alike.
+FACT_ID_COLUMNS = {name: REGISTRY[name].primary_key[0] for name in FACT_TABLES}

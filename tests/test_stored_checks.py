@@ -197,7 +197,7 @@ def test_the_row_rules_run_again_when_the_rules_change(warehouse, monkeypatch):
     assert all(r.passed for r in stored_table_checks(warehouse, "deficits"))
     saved = json.loads((warehouse / CACHE_DIR / "deficits.json").read_text())
     assert sorted(saved["passed"]) == list(BATCHES)
-    monkeypatch.setattr(checks, "rules_version", lambda: "another version")
+    monkeypatch.setattr(checks.cache, "rules_version", lambda: "another version")
     read = []
     original = store.read_partition
     monkeypatch.setattr(store, "read_partition",
@@ -222,7 +222,7 @@ def test_an_empty_warehouse_reports_every_check(tmp_path):
 
 
 def test_many_partitions_are_validated_in_chunks_with_their_places_in_the_table(warehouse, monkeypatch):
-    monkeypatch.setattr(checks, "CHUNK_BYTES", 1)  # one partition per chunk
+    monkeypatch.setattr(checks.passes, "CHUNK_BYTES", 1)  # one partition per chunk
     store.write_partition(warehouse, "articles", BATCHES[1], _articles(BATCHES[1]).with_columns(
         pl.lit("pdf").alias("source_format")), RUN_ID)
     failures = _assert_same_verdicts(warehouse)["articles_schema"]

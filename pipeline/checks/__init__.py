@@ -18,8 +18,8 @@ The modules, one job each:
 On a warehouse of any size the checks hold only a bounded slice of it in memory (see `passes`). The small tables
 that span every batch (`organisations`, `org_successions`, `runs`) are checked whole.
 
-Every name other code uses is here; `CHUNK_BYTES` and `rules_version` are read from this package when the checks
-run, so setting them here takes effect.
+Every name other code uses is here. The checks read `passes.CHUNK_BYTES` and `cache.rules_version` from their own
+modules when they run, so setting them there takes effect.
 """
 
 from pipeline.checks.cache import CACHE_DIR, PassCache, rules_version

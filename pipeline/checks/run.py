@@ -11,6 +11,8 @@ from pathlib import Path
 
 import polars as pl
 
+import pipeline.checks.cache as pass_cache
+import pipeline.checks.passes as passes
 from pipeline.checks.cache import PassCache
 from pipeline.checks.derived import derived_key_checks, referenced_tables
 from pipeline.checks.invariants import table_invariants
@@ -21,13 +23,6 @@ from pipeline.checks.sources import FrameTables, StoredTables
 from pipeline.warehouse import store
 from schemas import REGISTRY
 from schemas.polars_types import empty_frame
-
-
-def _setting(name: str):
-    """`pipeline.checks.<name>` as it is when called: the chunk size and the rules' version are the package's
-    settings (a test sets them on `pipeline.checks`)."""
-    from pipeline import checks
-    return getattr(checks, name)
 
 
 def _whole_table_checks(table: str):
@@ -43,7 +38,7 @@ def _whole_table_checks(table: str):
 def _in_memory(table: str):
     """The checks of a partitioned table on frames in memory: one part, never cached."""
     def checks(frames: dict[str, pl.DataFrame]) -> list[CheckResult]:
-        return partitioned_checks(table, FrameTables(frames), PassCache(None), _setting("CHUNK_BYTES"))
+        return partitioned_checks(table, FrameTables(frames), PassCache(None), passes.CHUNK_BYTES)
     return checks
 
 
@@ -66,8 +61,8 @@ def table_checks(table: str, tables: dict[str, pl.DataFrame]) -> list[CheckResul
 def stored_table_checks(warehouse: Path, table: str, *, use_cache: bool = True) -> list[CheckResult]:
     """A table's checks on the warehouse's Parquet files, in bounded memory (see `passes.py`)."""
     if REGISTRY[table].partition_by is not None:
-        cache = PassCache.load(warehouse if use_cache else None, table, _setting("rules_version")())
-        return partitioned_checks(table, StoredTables(warehouse), cache, _setting("CHUNK_BYTES"))
+        cache = PassCache.load(warehouse if use_cache else None, table, pass_cache.rules_version())
+        return partitioned_checks(table, StoredTables(warehouse), cache, passes.CHUNK_BYTES)
     # The tables that span every batch are small (one row per body, per run): read whole.
     return table_checks(table, {name: store.read_table(warehouse, name) for name in TABLE_CHECKS[table][0]})
 

@@ -21,11 +21,8 @@ import polars as pl
 
 from pipeline import batches
 from pipeline.warehouse import batch_state, store
-from schemas import REGISTRY
-from schemas.tables import FACT_TABLES
+from schemas.tables import FACT_ID_COLUMNS
 
-# The id column of each fact table: its primary key in the registry.
-FACT_ID_COLUMN = {name: REGISTRY[name].primary_key[0] for name in FACT_TABLES}
 PUBLISHED = batches.PUBLISHED_TABLES
 _SOURCES = ("mention_candidates", "fact_candidates")
 _CODE = (Path(__file__), *sorted((Path(__file__).resolve().parents[2] / "schemas").glob("*.py")))
@@ -89,7 +86,7 @@ def _publish_batch(warehouse: Path, batch: str, org_keys: pl.DataFrame, org_ids:
     mentions = store.read_partition(warehouse, "mention_candidates", batch)
     facts = store.read_partition(warehouse, "fact_candidates", batch)
     published = {"org_mentions": _with_org_id(mentions, org_keys)}
-    for table, id_column in FACT_ID_COLUMN.items():
+    for table, id_column in FACT_ID_COLUMNS.items():
         rows = _with_org_id(facts.filter(pl.col("fact_table") == table), org_keys).rename({"fact_id": id_column})
         if table == "savings":
             rows = rows.rename({"parent_fact_id": "parent_saving_id"})

@@ -2,8 +2,9 @@
 
 Each file ends up in exactly one of `articles` or `rejected_inputs` with the expected reason;
 nothing in a script tag, a link outside the raw folder, an external entity or a foreign
-currency becomes a pound figure; and no recogniser takes more than a second on any input
-(a guard against catastrophic regex backtracking, with a generous bound for a shared machine).
+currency becomes a pound figure; and no recogniser backtracks: one that takes more than a second on
+an input must take at least a third of that on its first half, so its time grows with the input and
+not faster (a shared machine makes any run slow now and then; only the growth is a fault).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pipeline.extract.sentences import split_sentences
 from tests.support.hostile import make_hostile_raw
 
 RULE_SECONDS = 1.0
+GROWTH_LIMIT = 3.0  # doubling the input may at most triple the time: linear is 2, quadratic 4
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +91,17 @@ def test_amounts_and_names_survive_invisible_characters(hostile):
     assert 7_600_000.0 in set(savings["amount_gbp"])
 
 
-def test_no_recogniser_takes_more_than_a_second_on_any_input(hostile):
+def _seconds(recognise, text: str) -> float:
+    """The lower of two runs' CPU time: a neighbour's burst on a shared machine inflates one run, rarely both."""
+    times = []
+    for _ in range(2):
+        started = time.process_time()
+        recognise(text)
+        times.append(time.process_time() - started)
+    return min(times)
+
+
+def test_no_recogniser_backtracks_on_any_input(hostile):
     _, warehouse = hostile
     recognisers = {
         "sentences": split_sentences, "money": find_money, "periods": find_periods,
@@ -99,14 +111,20 @@ def test_no_recogniser_takes_more_than_a_second_on_any_input(hostile):
         "saving measure cues": lambda text: measure_cues("saving").find(text + " "),
         "deficit measure cues": lambda text: measure_cues("deficit").find(text + " "),
     }
+    for recognise in recognisers.values():
+        recognise("NHS Hull must save £3m in 2015/16.")  # patterns compile once, outside the timing
     slow = []
     for source_path, text in store.read_table(warehouse, "articles").select("source_path", "body_text").iter_rows():
         for name, recognise in recognisers.items():
-            started = time.process_time()
-            recognise(text)
-            elapsed = time.process_time() - started
-            if elapsed > RULE_SECONDS:
-                slow.append((source_path, name, round(elapsed, 2)))
+            elapsed = _seconds(recognise, text)
+            if elapsed <= RULE_SECONDS:
+                continue
+            # A slow run on a busy machine is not a fault; time that grows faster than the input is.
+            # Backtracking blows up with length, so half the input shows which of the two it is:
+            # linear work takes about half as long, quadratic a quarter, catastrophic far less.
+            half = _seconds(recognise, text[: len(text) // 2])
+            if elapsed > GROWTH_LIMIT * max(half, 0.01):
+                slow.append((source_path, name, round(half, 2), round(elapsed, 2)))
     assert slow == []
 
 

@@ -28,10 +28,11 @@ $(STAMP): pyproject.toml constraints.txt
 run: install
 	$(BIN)/nhs-ledger build --raw $(RAW) --warehouse $(WAREHOUSE)
 
-# The layer contracts of pyproject.toml first (a second), then the tests.
+# The layer contracts of pyproject.toml first (a second), then the tests, one process per core (at most four):
+# each test file runs whole in one process, so a module's fixtures are built once.
 test: install
 	$(BIN)/lint-imports --no-logo --no-cache
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 # Download the current ODS extracts into the raw folder's reference/, which builds read (needs the network).
 reference: install

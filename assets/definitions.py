@@ -11,6 +11,7 @@ import os
 import dagster as dg
 
 from assets import checks, extract, ingest, plausibility, publish, release, resolve
+from assets.locking import locked
 from assets.resources import BATCHES, LedgerPaths
 from assets.sensors import BATCHES_JOB, PARTITIONED_ASSETS, PUBLISH_JOB, raw_batches_sensor
 
@@ -74,9 +75,11 @@ def make_definitions(raw_dir: str | None = None, warehouse_dir: str | None = Non
     """The same definitions with other paths: the CLI's `build --raw --warehouse --reference`."""
     paths = LedgerPaths(full_rebuild=full_rebuild, **{k: v for k, v in (
         ("raw_dir", raw_dir), ("warehouse_dir", warehouse_dir), ("reference_dir", reference_dir)) if v})
+    # Every run holds the warehouse lock from its first step to its last (assets/locking.py).
+    executor = locked(executor_from_env() or dg.multi_or_in_process_executor, paths.warehouse_dir)
     return dg.Definitions(assets=ASSETS, asset_checks=ASSET_CHECKS, sensors=SENSORS,
                           jobs=[BUILD_JOB, BATCHES_JOB, PUBLISH_JOB, RELEASE_JOB], resources={"ledger": paths},
-                          executor=executor_from_env())
+                          executor=executor)
 
 
 defs = make_definitions()

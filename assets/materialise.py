@@ -8,6 +8,7 @@ result the CLI reports. The steps themselves are the engine's (`pipeline.build`)
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -28,10 +29,13 @@ class MaterialiseResult(tuple):
     removed: list[str]  # batches dropped because their folder is gone
     runs: list[str]  # the Dagster runs, in order
 
+    fault: str | None  # a failure of the machine (a full disk), in one line; None: there was none
+
     def __new__(cls, success: bool, failures: list[str], checks: list[tuple[str, bool]], *,
-                processed=(), batches=(), removed=(), runs=()):
+                processed=(), batches=(), removed=(), runs=(), fault: str | None = None):
         self = super().__new__(cls, (success, failures, checks))
         self.processed, self.batches, self.removed, self.runs = list(processed), list(batches), list(removed), list(runs)
+        self.fault = fault
         return self
 
     @property
@@ -71,6 +75,7 @@ def materialise(raw: Path, warehouse: Path, *, full: bool = False,
     removed = plan.removed
 
     failures: list[str] = []
+    faults: list[str] = []
     checks: dict[tuple[str, str], tuple[str, bool]] = {}
     run_ids: list[str] = []
 
@@ -83,8 +88,16 @@ def materialise(raw: Path, warehouse: Path, *, full: bool = False,
         for index, keys in enumerate(groups or [None]):
             result = _execute_build(defs, instance, keys, downstream=index == len(groups or [None]) - 1)
             run_ids.append(result.run_id)
-            failures.extend(f"{event.step_key}: {_root_cause(event.step_failure_data.error)}"
-                            for event in result.all_events if event.is_step_failure)
+            for event in result.all_events:
+                if not event.is_step_failure:
+                    continue
+                chain = _causes(event.step_failure_data.error)
+                if any(error.cls_name in _INTERRUPTS for error in chain):
+                    raise KeyboardInterrupt  # the caller says what the interrupt left; nothing more runs
+                fault = next((error for error in chain if error.cls_name in _MACHINE_FAULTS), None)
+                if fault is not None:
+                    faults.append(_message(fault))
+                failures.append(f"{event.step_key}: {_message(fault or chain[-1])}")
             for evaluation in result.get_asset_check_evaluations():
                 checks[(evaluation.asset_key.to_user_string(), evaluation.check_name)] = \
                     (evaluation.check_name, evaluation.passed)
@@ -94,7 +107,7 @@ def materialise(raw: Path, warehouse: Path, *, full: bool = False,
 
     plan, processed, success = in_passes(raw, warehouse, plan, run_pass, reference=reference)
     return MaterialiseResult(success, failures, list(checks.values()), processed=sorted(processed),
-                             batches=plan.names, removed=removed, runs=run_ids)
+                             batches=plan.names, removed=removed, runs=run_ids, fault=faults[0] if faults else None)
 
 
 def _execute_build(defs, instance, keys: list[str] | None, *, downstream: bool):
@@ -107,7 +120,10 @@ def _execute_build(defs, instance, keys: list[str] | None, *, downstream: bool):
                              asset_check_selection=set(job.asset_layer.asset_graph.asset_check_keys))
     elif not downstream:
         job = job.get_subset(asset_selection=partitioned, asset_check_selection=set(BATCH_CHECKS))
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    # The command reports each failed step in one line (`failures`); Dagster's own account of it, a stack trace on
+    # the terminal, only when asked for (NHS_LEDGER_DEBUG=1). The run's events keep it for the UI either way.
+    level = "WARNING" if os.environ.get("NHS_LEDGER_DEBUG") else "CRITICAL"
+    quiet = {"loggers": {"console": {"config": {"log_level": level}}}}
     if keys is not None and len(keys) > 1:
         return job.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet,
                                       tags=partition_tags(keys))
@@ -117,9 +133,25 @@ def _execute_build(defs, instance, keys: list[str] | None, *, downstream: bool):
 
 
 
-def _root_cause(error) -> str:
-    """Dagster wraps a step's exception; the user needs the innermost message."""
-    while error.cause is not None:
-        error = error.cause
+# How Dagster reports a step stopped by Ctrl-C or SIGTERM, and the engine's errors of the machine.
+_INTERRUPTS = {"DagsterExecutionInterruptedError", "KeyboardInterrupt"}
+_MACHINE_FAULTS = {"WarehouseWriteError"}
+
+
+def _causes(error) -> list:
+    """A step's error and its causes, outermost first: Dagster wraps the exception the step raised, and that may
+    have a cause of its own (the OSError under a WarehouseWriteError)."""
+    chain = [error]
+    while chain[-1].cause is not None:
+        chain.append(chain[-1].cause)
+    return chain
+
+
+def _message(error) -> str:
+    # The first line is the exception's own (`KeyError: 'x'`); what follows may be a listing of data.
     message = (error.message or "").strip().splitlines()
-    return message[-1] if message else error.cls_name or "unknown error"
+    text = message[0].strip() if message else error.cls_name or "unknown error"
+    if error.cls_name in _MACHINE_FAULTS:  # its message says it all; the class, module-qualified, adds nothing
+        text = re.sub(rf"^[\w.]*\b{error.cls_name}: ", "", text)
+    return text
+

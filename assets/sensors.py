@@ -29,6 +29,7 @@ import dagster as dg
 from assets.checks import CONTRACT_CHECKS
 from assets.partitions import sync_partitions
 from assets.resources import BATCHES, LedgerPaths
+from pipeline.warehouse import lock
 from pipeline.batches import (EXTRACT_TABLES, INGEST_TABLES, BatchStatus, Plan, contiguous_runs, needs_publish,
                               plan_batches, warehouse_state)
 
@@ -124,11 +125,17 @@ def raw_batches_sensor(context: dg.SensorEvaluationContext, ledger: LedgerPaths)
     if busy is not None:
         return dg.SkipReason(f"waiting for run {busy.run_id} ({busy.job_name}) to finish")
     try:
-        plan = plan_batches(ledger.raw, ledger.warehouse, reference=ledger.reference)
+        # Planning reads the warehouse and dropping a gone batch writes it: not while a build does either.
+        with lock.hold(ledger.warehouse, SENSOR_NAME, wait=0):
+            plan = plan_batches(ledger.raw, ledger.warehouse, reference=ledger.reference)
+            changes = sync_partitions(list(context.instance.get_dynamic_partitions(BATCHES.name)), plan,
+                                      ledger.warehouse)
+    except lock.WarehouseLocked as exc:
+        holder = exc.holder.describe() if exc.holder else "another process"
+        return dg.SkipReason(f"the warehouse is locked by {holder}: this tick waits for the next")
     except FileNotFoundError as exc:
         return dg.SkipReason(str(exc))
 
-    changes = sync_partitions(list(context.instance.get_dynamic_partitions(BATCHES.name)), plan, ledger.warehouse)
     partition_requests = [*([BATCHES.build_add_request(changes.added)] if changes.added else []),
                           *([BATCHES.build_delete_request(changes.deleted)] if changes.deleted else [])]
 

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+
+from pipeline.warehouse.lock import EXIT_LOCKED, WarehouseLocked, WarehouseUnwritable
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command Ctrl-C stopped
 
 
 # `--sets` without a folder: not a string, so argparse leaves it alone; resolved when --sets is used.
@@ -25,19 +31,93 @@ class CliError(Exception):
     """A problem the user can fix, reported as one line."""
 
 
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM stopped a command; the message says what state it left."""
+
+
+class MachineFault(Exception):
+    """The machine failed a command (a full disk, a folder that cannot be written); the message says what state
+    it left."""
+
+
+def _say(message: str) -> None:
+    print(f"nhs-ledger: {message}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM (`kill`, systemd, a container stopping) stops a command as Ctrl-C does, through the same
+    clean-up: temp files removed, workers ended, the one line said. Only the main thread may set handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame) -> None:
+    """SIGTERM as SIGINT: to SIGINT's handler (Dagster's, during a run, which stops the step), or, where SIGINT
+    is ignored (a command started in the background by a script), as the KeyboardInterrupt Ctrl-C raises."""
+    if signal.getsignal(signal.SIGINT) in (signal.SIG_IGN, signal.SIG_DFL, None):
+        raise KeyboardInterrupt
+    signal.raise_signal(signal.SIGINT)
+
+
+def _unchanged_since(warehouse: Path) -> str:
+    from pipeline.publish.database import last_build
+
+    built = last_build(warehouse)
+    return (f"the warehouse is unchanged since {built}" if built
+            else "no warehouse had been built here before, so there is none to read yet")
+
+
+@contextmanager
+def _stopped_cleanly(command: str, warehouse: Path):
+    """An interrupt or a fault of the machine inside: the workers ended at once, and one line saying what is left
+    (every write is atomic, so what is left is the warehouse as it was before)."""
+    from pipeline.warehouse.atomic import WarehouseWriteError
+
+    try:
+        yield
+    except KeyboardInterrupt:
+        from pipeline import parallel
+
+        parallel.terminate()
+        raise Interrupted(f"{command} interrupted; {_unchanged_since(warehouse)}") from None
+    except WarehouseWriteError as exc:
+        raise MachineFault(f"{command} failed: {exc}; {_unchanged_since(warehouse)}") from exc
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return args.handler(args)
-    except KeyboardInterrupt:
-        print("nhs-ledger: interrupted", file=sys.stderr)
-        return 130
+        with _sigterm_as_interrupt():
+            return args.handler(args)
+    except (KeyboardInterrupt, Interrupted) as exc:
+        if os.environ.get("NHS_LEDGER_DEBUG"):
+            raise
+        print(f"nhs-ledger: {exc if isinstance(exc, Interrupted) else 'interrupted'}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except MachineFault as exc:
+        if os.environ.get("NHS_LEDGER_DEBUG"):
+            raise
+        print(f"nhs-ledger: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except WarehouseLocked as exc:
+        if os.environ.get("NHS_LEDGER_DEBUG"):
+            raise
+        print(f"nhs-ledger: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except Exception as exc:  # noqa: BLE001 - the CLI's contract is one line per error
         if os.environ.get("NHS_LEDGER_DEBUG"):
             raise
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if not isinstance(exc, (CliError, FileNotFoundError)) and type(exc).__name__ not in message:
+        if not isinstance(exc, (CliError, FileNotFoundError, WarehouseUnwritable)) \
+                and type(exc).__name__ not in message:
             message = f"{type(exc).__name__}: {message}"
         print(f"nhs-ledger: error: {message}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, CliError) else EXIT_FAILED
@@ -53,6 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--full", action="store_true", help="reprocess every batch, not only new or changed ones")
     build.add_argument("--reference", type=Path, default=None,
                        help="folder of ODS extracts for the organisation register (default: RAW/reference if present)")
+    _add_wait(build)
     build.set_defaults(handler=_build)
 
     evaluate = commands.add_parser(
@@ -79,6 +160,7 @@ def _parser() -> argparse.ArgumentParser:
     release.add_argument("--include-body-text", action="store_true",
                          help="include articles.body_text (the publishers' text; left out by default)")
     release.add_argument("--overwrite", action="store_true", help="replace an existing release of this version")
+    _add_wait(release)
     release.set_defaults(handler=_release)
 
     rules = commands.add_parser("rules", help="print the catalogue of extraction rules")
@@ -94,12 +176,30 @@ def _parser() -> argparse.ArgumentParser:
                        help="where the <name>.zip files are (default: NHS Digital's current ODS folder, "
                             "or $NHS_LEDGER_ODS_BASE_URL)")
     fetch.add_argument("--only", default=None, help="comma-separated extract names, e.g. etr,eccg,succ")
+    _add_wait(fetch)
     fetch.set_defaults(handler=_reference_fetch)
     return parser
 
 
+def _add_wait(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--wait", nargs="?", type=_seconds, default=0, const=None, metavar="SECONDS",
+                         help="when another command is writing the warehouse, wait for it (for at most SECONDS; "
+                              "alone: as long as it takes) instead of stopping at once with exit code 75")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a wait cannot be negative: {text!r}")
+    return value
+
+
 def _build(args: argparse.Namespace) -> int:
     from pipeline.publish.summary import build_summary, render_summary
+    from pipeline.warehouse import lock
 
     raw, warehouse = Path(args.raw), Path(args.warehouse)
     if not raw.is_dir():
@@ -110,8 +210,11 @@ def _build(args: argparse.Namespace) -> int:
 
     from assets.materialise import materialise
 
-    with terminal_progress():
-        result = materialise(raw, warehouse, full=args.full, reference=args.reference)
+    with lock.hold(warehouse, wait=args.wait, progress=_say), _stopped_cleanly("build", warehouse):
+        with terminal_progress():
+            result = materialise(raw, warehouse, full=args.full, reference=args.reference)
+        if result.fault:  # the machine's, not the data's (a full disk): one line, like any error a user can fix
+            raise MachineFault(f"build failed: {result.fault}; {_unchanged_since(warehouse)}")
     success, failures, checks = result
     summary = build_summary(warehouse, checks, failures)
     print(render_summary(summary))
@@ -173,8 +276,13 @@ def _release(args: argparse.Namespace) -> int:
     from pipeline.release import ReleaseError, build_release
     from pipeline.release.report import render_result
 
+    from pipeline.warehouse import lock
+
+    # A release reads the whole warehouse and writes under it: no build may replace files meanwhile. (No folder:
+    # nothing to lock, and the release says what is missing.)
+    holding = lock.hold(args.warehouse, wait=args.wait, progress=_say) if args.warehouse.is_dir() else nullcontext()
     try:
-        with terminal_progress():
+        with holding, terminal_progress():
             result = build_release(args.warehouse, args.version, shared_dir=args.shared, previous=args.previous,
                                    include_body_text=args.include_body_text, overwrite=args.overwrite)
     except ReleaseError as exc:
@@ -198,8 +306,12 @@ def _rules(args: argparse.Namespace) -> int:
 def _reference_fetch(args: argparse.Namespace) -> int:
     from pipeline.register.fetch import fetch_reference, render
 
+    from pipeline.warehouse import lock
+
     names = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else None
-    results = fetch_reference(args.dest, args.base_url, names)
+    # Two fetches into one folder would unpack over each other: the folder has a lock of its own.
+    with lock.hold(args.dest, wait=args.wait, progress=_say):
+        results = fetch_reference(args.dest, args.base_url, names)
     print(render(results, args.dest))
     if not any(r.ok for r in results):
         raise CliError("no extract could be fetched (is the network reachable? see --base-url)")

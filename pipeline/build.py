@@ -24,6 +24,7 @@ from pipeline.publish.database import build_duckdb
 from pipeline.publish.run_table import write_runs_table
 from pipeline.publish.stage import publish_tables
 from pipeline.register.stage import reference_folder, resolve_register
+from pipeline.warehouse import lock
 
 
 @dataclass
@@ -80,17 +81,17 @@ def build(raw: Path, warehouse: Path, *, full: bool = False, reference: Path | N
     """Build `raw` into `warehouse`: the batches that are new or changed (all with `full`), then what spans them,
     in the passes `nhs-ledger build` makes (`in_passes`)."""
     raw, warehouse = Path(raw).resolve(), Path(warehouse).resolve()
-    warehouse.mkdir(parents=True, exist_ok=True)
     reference = reference_folder(raw, reference)
-    plan = batches.plan_batches(raw, warehouse, full=full, reference=reference)
-    report = BuildReport(batches=plan.names, removed=remove_gone_batches(warehouse, plan))
+    with lock.hold(warehouse, wait=0):  # one writer at a time, as for `nhs-ledger build` (raises WarehouseLocked)
+        plan = batches.plan_batches(raw, warehouse, full=full, reference=reference)
+        report = BuildReport(batches=plan.names, removed=remove_gone_batches(warehouse, plan))
 
-    def run_pass(plan: Plan, attempt: int) -> bool:
-        todo = sorted(b.name for b in plan.todo)
-        if todo:
-            process_batches(raw, warehouse, todo, full=full and attempt == 0, reference=reference)
-        return True
+        def run_pass(plan: Plan, attempt: int) -> bool:
+            todo = sorted(b.name for b in plan.todo)
+            if todo:
+                process_batches(raw, warehouse, todo, full=full and attempt == 0, reference=reference)
+            return True
 
-    _, report.processed, _ = in_passes(raw, warehouse, plan, run_pass, reference=reference)
-    publish_spanning_tables(warehouse, reference)
+        _, report.processed, _ = in_passes(raw, warehouse, plan, run_pass, reference=reference)
+        publish_spanning_tables(warehouse, reference)
     return report

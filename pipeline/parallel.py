@@ -16,13 +16,15 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
 __all__ = ["WORKERS_ENV", "MIN_PARALLEL_ITEMS", "worker_count", "use_workers", "ordered_map", "chunks",
-           "pieces_per_job", "shutdown"]
+           "pieces_per_job", "shutdown", "terminate"]
 
 WORKERS_ENV = "NHS_LEDGER_WORKERS"
 # Below this many articles (or input files) a job runs in this process: see the module docstring.
@@ -30,6 +32,8 @@ MIN_PARALLEL_ITEMS = 400
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
@@ -112,9 +116,33 @@ def _get_pool() -> ProcessPoolExecutor:
         shutdown()
         # Spawned, not forked: the parent runs Dagster's and polars' threads, and a fork copies their locks in
         # whatever state they are.
-        _pool = ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_work_for, initargs=(os.getpid(),))
         _pool_size = size
     return _pool
+
+
+def _work_for(parent: int) -> None:
+    """A worker's start: it ends with the process that started it, however that ends (on Linux the kernel kills
+    it when its parent dies, SIGKILL included), and leaves Ctrl-C to its parent, which ends the workers itself
+    (a worker stopped by the terminal's SIGINT would print a traceback of its own)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def terminate() -> None:
+    """End the workers now, dropping their work (an interrupt): they write nothing, so nothing is lost."""
+    global _pool, _pool_size
+    if _pool is not None:
+        for process in list((getattr(_pool, "_processes", None) or {}).values()):
+            process.terminate()
+        _pool.shutdown(wait=False, cancel_futures=True)
+    _pool, _pool_size = None, 0
 
 
 def shutdown() -> None:

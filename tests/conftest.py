@@ -7,6 +7,7 @@ fail them. Speed targets themselves are measured by the benchmark, never asserte
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,13 @@ def shared_dir() -> Path:
     if not (SHARED / "devset" / "GUIDELINES.md").exists():
         pytest.skip("../shared is not present (it is only beside CI and developer checkouts)")
     return SHARED
+
+
+def pytest_configure(config):
+    # Before any fixture, module-scoped ones included: a build in a module fixture would otherwise run in the
+    # project's instance that `make test` exports, and test processes running side by side (pytest-xdist) would
+    # add and delete each other's `batches` partitions there.
+    os.environ.pop("DAGSTER_HOME", None)
 
 
 @pytest.fixture(autouse=True)

@@ -530,15 +530,3 @@ def test_organisation_recall_on_the_gold_articles(shared_dir):
     assert recall >= 0.90
     assert type_accuracy >= 0.90
     assert precision >= 0.85
-
-
-def test_throughput_on_the_gold_articles(shared_dir):
-    texts = [text for _, text, _ in _gold_articles(shared_dir)]
-    rounds = 25
-    t0 = time.process_time()
-    for _ in range(rounds):
-        for text in texts:
-            find_org_mentions(text)
-    rate = rounds * len(texts) / (time.process_time() - t0)
-    print(f"\nfind_org_mentions: {rate:,.0f} articles/s (warm caches, one core)")
-    assert rate > 2000

@@ -282,6 +282,7 @@ REVIEWED = {
     ("pipeline/evaluate/predictions.py", "table"),  # "savings" / "deficits", constants of the caller
     ("pipeline/evaluate/predictions.py", "sql"),  # _query(con, table, sql): constant statements and the f-string above
     ("pipeline/release/dictionary.py", "table.name"),  # an SQL example in the release README, not executed
+    ("assets/locking.py", "plan_context"),  # Executor.execute(plan_context, plan): Dagster's executor, not SQL
 }
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -18,7 +16,7 @@ import pandera
 import polars as pl
 
 import schemas
-from pipeline.warehouse import store
+from pipeline.warehouse import atomic, store
 
 CACHE_DIR = ".check-cache"  # a dot folder: readers and the warehouse's byte-for-byte comparisons skip it
 
@@ -73,13 +71,7 @@ class PassCache:
         if self.path is None or self.kept == self.passed:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
+            atomic.write_bytes(self.path, json.dumps({"rules": self.rules, "passed": self.kept}, indent=1,
+                                                     sort_keys=True).encode("utf-8"))
         except OSError:
-            return
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"rules": self.rules, "passed": self.kept}, handle, indent=1, sort_keys=True)
-            os.replace(tmp, self.path)
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
+            pass

@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.faults import crash_point
-from pipeline.warehouse import store
+from pipeline.warehouse import atomic, store
 from pipeline.warehouse.layout import DUCKDB_FILE, Warehouse
 from schemas import REGISTRY, Table
 from schemas.types import TYPES
@@ -208,14 +208,36 @@ def build_duckdb(warehouse: Path) -> Path:
         # bytes: batches.needs_publish compares its mtime with theirs.
         os.utime(target)
     else:
-        if changes is None or not _update_copy(target, manifest.duckdb_file, building, warehouse, changes):
-            _build_from_scratch(building, warehouse, files)
-        crash_point("duckdb")
-        # A log left by a writer of the old file would be replayed onto the new one when it is next opened.
-        _wal(target).unlink(missing_ok=True)
-        os.replace(building, target)
+        try:
+            with atomic.as_machine_fault(target, duckdb.IOException):
+                if changes is None or not _update_copy(target, manifest.duckdb_file, building, warehouse, changes):
+                    _build_from_scratch(building, warehouse, files)
+                crash_point("duckdb", target)
+                # A log left by a writer of the old file would be replayed onto the new one when it is next opened.
+                _wal(target).unlink(missing_ok=True)
+                os.replace(building, target)
+        except BaseException:  # a full disk, an interrupt: the old file stays, the half-built copy goes
+            building.unlink(missing_ok=True)
+            _wal(building).unlink(missing_ok=True)
+            raise
     _write_manifest(warehouse, files, target, recorded_ns)
     return target
+
+
+def last_build(warehouse: Path) -> str | None:
+    """What the DuckDB file holds, for a message: `run_… (finished 2026-12-03 13:12 UTC)`, its latest run;
+    None when there is no file yet (or it cannot be read)."""
+    target = Warehouse.at(warehouse).duckdb_file
+    if not target.exists():
+        return None
+    try:
+        with duckdb.connect(str(target), read_only=True) as connection:
+            row = connection.execute(
+                "SELECT run_id, strftime(finished_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M') FROM runs "
+                "ORDER BY finished_at DESC NULLS LAST, run_id DESC LIMIT 1").fetchone()
+    except duckdb.Error:
+        return None
+    return None if row is None else f"{row[0]} (finished {row[1]} UTC)"
 
 
 # ------------------------------------------------------------------------------------------ what changed
@@ -426,13 +448,7 @@ def _write_manifest(warehouse: Path, files: dict[str, tuple[ParquetFile, ...]], 
         "recorded_ns": recorded_ns,
         "tables": {name: [asdict(f) for f in table_files] for name, table_files in files.items()},
     }
-    path = warehouse / MANIFEST_FILE
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(record, handle, separators=(",", ":"))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    atomic.write_bytes(warehouse / MANIFEST_FILE, json.dumps(record, separators=(",", ":")).encode("utf-8"))
 
 
 def _identity(path: Path) -> tuple[int, ...]:

@@ -12,13 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
-import time
 from pathlib import Path
 
 import polars as pl
 
-from pipeline.warehouse import store
+from pipeline.warehouse import atomic, store
 from pipeline.warehouse.layout import Warehouse
 
 # The tables the ingest stage writes per batch: a batch's state is valid while their partitions carry its run.
@@ -147,20 +145,9 @@ def _partition_index(warehouse: Path, batch: str) -> dict:
 
 def _write_state(warehouse: Path, batch: str, run_id: str, copies: dict[str, str], index: dict) -> None:
     """Deterministic bytes (no times), written aside and renamed."""
-    path = _state_path(warehouse, batch)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps({"batch": batch, "run_id": run_id, "earlier_copies": copies, "index": index},
                          sort_keys=True, indent=1)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_bytes(_state_path(warehouse, batch), (payload + "\n").encode("utf-8"))
 
 
 def _recorded_index(warehouse: Path, batch: str) -> dict | None:

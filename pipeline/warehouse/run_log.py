@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from pipeline.ingest.inventory import sha256_hex
 from pipeline.versions import code_fingerprint
+from pipeline.warehouse import atomic
 from pipeline.warehouse.layout import Warehouse
 
 
@@ -56,8 +55,4 @@ def close_run(warehouse: Path, run_id: str) -> dict | None:
 
 
 def _write_json(path: Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, sort_keys=True)
-    os.replace(tmp, path)
+    atomic.write_bytes(path, json.dumps(payload, sort_keys=True).encode("utf-8"))

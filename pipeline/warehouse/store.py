@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from pipeline.faults import crash_point
+from pipeline.warehouse import atomic
 from pipeline.warehouse.layout import PART_FILE, Warehouse, batch_of_folder_name
 from schemas import REGISTRY, Table
 from schemas.polars_types import conform, empty_frame, polars_schema
@@ -50,21 +50,12 @@ def _sorted_for_storage(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
 
 
 def _write_atomically(frame: pl.DataFrame, target: Path, metadata: dict[bytes, bytes]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
     arrow = frame.to_arrow()
     arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), **metadata})
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=target.parent)
-    os.close(fd)
-    try:
-        pq.write_table(arrow, tmp_name, compression="zstd", write_statistics=True)
-        with open(tmp_name, "rb") as handle:
-            os.fsync(handle.fileno())
-        crash_point("write")
-        os.replace(tmp_name, target)
-        crash_point("written")
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic.replacing(target, suffix=".parquet", point="write") as temporary:
+        pq.write_table(arrow, temporary, compression="zstd", write_statistics=True)
+    with atomic.as_machine_fault(target):
+        crash_point("written", target)
 
 
 def write_partition(warehouse: Path, table_name: str, batch: str, frame: pl.DataFrame, run_id: str) -> Path:
@@ -229,21 +220,8 @@ def read_sidecar(warehouse: Path, kind: str, batch: str) -> dict | None:
 def write_sidecar(warehouse: Path, kind: str, batch: str, payload: dict, *, mtime_ns: int | None = None) -> None:
     """Write a sidecar atomically, with deterministic bytes; `mtime_ns` sets its modification time (the digest
     index of `batches` dates its entries by it)."""
-    path = sidecar_path(warehouse, kind, batch)
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mtime_ns is not None:
-            os.utime(tmp, ns=(mtime_ns, mtime_ns))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_bytes(sidecar_path(warehouse, kind, batch), data, mtime_ns=mtime_ns)
 
 
 def drop_sidecar(warehouse: Path, kind: str, batch: str) -> None:

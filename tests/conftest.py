@@ -2,7 +2,8 @@
 
 Timing guards in the tests (against catastrophic regex backtracking) measure CPU time with
 time.process_time(), not wall time: the machines are shared, and another process's load must not
-fail them. Speed targets themselves are measured by the benchmark, never asserted by tests.
+fail them, and a run over its budget fails only if its time also grows faster than its input
+(`tests/support/timing.py`). Speed targets themselves are measured by the benchmark, never asserted by tests.
 """
 
 from __future__ import annotations

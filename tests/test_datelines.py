@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 
 import pytest
 
@@ -14,6 +13,7 @@ from pipeline.ingest.inventory import list_raw_files
 from pipeline.ingest.readers import read_batch
 from pipeline.ingest.stage import ingest_raw
 from schemas import REGISTRY
+from tests.support.timing import superlinear
 
 TODAY = dt.date(2026, 1, 1)
 BODY = "NHS Wirral CCG plans to save £12m in 2015/16, board papers show.\n\nThe CCG said it would consult.\n"
@@ -73,11 +73,9 @@ def test_url_dates_need_a_day():
 
 
 def test_only_the_head_is_searched_and_hostile_text_is_cheap():
-    start = time.process_time()
     for text in ("1 " * 5000 + "\n14 March 2016\n", ("Published " * 200 + "3 June ") * 50,
                  "2019 " * 100_000, "\n" * 100_000, "x" * 2_000_000):
-        find_dateline(text, TODAY)
-    assert time.process_time() - start < 1.0
+        assert superlinear(lambda t: find_dateline(t, TODAY), text) is None
     assert find_dateline("x" * CUED_HEAD_CHARS + "\nPublished 14 March 2016\n", TODAY) is None
 
 

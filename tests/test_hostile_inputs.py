@@ -9,7 +9,6 @@ not faster (a shared machine makes any run slow now and then; only the growth is
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import polars as pl
@@ -25,9 +24,7 @@ from pipeline.extract.orgs import find_org_mentions
 from pipeline.extract.periods import find_periods
 from pipeline.extract.sentences import split_sentences
 from tests.support.hostile import make_hostile_raw
-
-RULE_SECONDS = 1.0
-GROWTH_LIMIT = 3.0  # doubling the input may at most triple the time: linear is 2, quadratic 4
+from tests.support.timing import superlinear
 
 
 @pytest.fixture(scope="module")
@@ -91,16 +88,6 @@ def test_amounts_and_names_survive_invisible_characters(hostile):
     assert 7_600_000.0 in set(savings["amount_gbp"])
 
 
-def _seconds(recognise, text: str) -> float:
-    """The lower of two runs' CPU time: a neighbour's burst on a shared machine inflates one run, rarely both."""
-    times = []
-    for _ in range(2):
-        started = time.process_time()
-        recognise(text)
-        times.append(time.process_time() - started)
-    return min(times)
-
-
 def test_no_recogniser_backtracks_on_any_input(hostile):
     _, warehouse = hostile
     recognisers = {
@@ -111,20 +98,12 @@ def test_no_recogniser_backtracks_on_any_input(hostile):
         "saving measure cues": lambda text: measure_cues("saving").find(text + " "),
         "deficit measure cues": lambda text: measure_cues("deficit").find(text + " "),
     }
-    for recognise in recognisers.values():
-        recognise("NHS Hull must save £3m in 2015/16.")  # patterns compile once, outside the timing
     slow = []
     for source_path, text in store.read_table(warehouse, "articles").select("source_path", "body_text").iter_rows():
         for name, recognise in recognisers.items():
-            elapsed = _seconds(recognise, text)
-            if elapsed <= RULE_SECONDS:
-                continue
-            # A slow run on a busy machine is not a fault; time that grows faster than the input is.
-            # Backtracking blows up with length, so half the input shows which of the two it is:
-            # linear work takes about half as long, quadratic a quarter, catastrophic far less.
-            half = _seconds(recognise, text[: len(text) // 2])
-            if elapsed > GROWTH_LIMIT * max(half, 0.01):
-                slow.append((source_path, name, round(half, 2), round(elapsed, 2)))
+            grows = superlinear(recognise, text)
+            if grows is not None:
+                slow.append((source_path, name, *grows))
     assert slow == []
 
 

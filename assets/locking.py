@@ -10,6 +10,7 @@ the lock the command already holds; the lock is reentrant within a process.)
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Iterator
 
 import dagster as dg
@@ -32,8 +33,6 @@ class _LockedExecutor(Executor):
         self._inner, self._warehouse_dir = inner, warehouse_dir
 
     def execute(self, plan_context, execution_plan) -> Iterator[dg.DagsterEvent]:
-        from pathlib import Path
-
         warehouse = Path(warehouse_of_run(plan_context.run_config, self._warehouse_dir)).resolve()
         command = f"Dagster run {plan_context.run_id} ({plan_context.job_name})"
         with lock.hold(warehouse, command, wait=None, progress=plan_context.log.info):

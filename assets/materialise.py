@@ -19,6 +19,7 @@ from assets.sensors import BATCH_CHECKS, PARTITIONED_ASSETS, partition_tags
 from pipeline import batches
 from pipeline.build import in_passes
 from pipeline.register.stage import reference_folder
+from pipeline.warehouse.atomic import WarehouseWriteError
 
 
 class MaterialiseResult(tuple):
@@ -135,7 +136,7 @@ def _execute_build(defs, instance, keys: list[str] | None, *, downstream: bool):
 
 # How Dagster reports a step stopped by Ctrl-C or SIGTERM, and the engine's errors of the machine.
 _INTERRUPTS = {"DagsterExecutionInterruptedError", "KeyboardInterrupt"}
-_MACHINE_FAULTS = {"WarehouseWriteError"}
+_MACHINE_FAULTS = {WarehouseWriteError.__name__}
 
 
 def _causes(error) -> list:

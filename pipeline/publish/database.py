@@ -448,7 +448,8 @@ def _write_manifest(warehouse: Path, files: dict[str, tuple[ParquetFile, ...]], 
         "recorded_ns": recorded_ns,
         "tables": {name: [asdict(f) for f in table_files] for name, table_files in files.items()},
     }
-    atomic.write_bytes(warehouse / MANIFEST_FILE, json.dumps(record, separators=(",", ":")).encode("utf-8"))
+    atomic.write_bytes(warehouse / MANIFEST_FILE, json.dumps(record, separators=(",", ":")).encode("utf-8"),
+                       mode=0o644)  # readable by all, as the DuckDB file it describes
 
 
 def _identity(path: Path) -> tuple[int, ...]:

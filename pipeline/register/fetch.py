@@ -19,7 +19,6 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -28,6 +27,7 @@ from pathlib import Path, PurePosixPath
 
 from pipeline import __version__
 from pipeline.data import data_path, read_rows
+from pipeline.warehouse import atomic
 
 DEFAULT_BASE_URL = "https://files.digital.nhs.uk/assets/ods/current"
 BASE_URL_ENV = "NHS_LEDGER_ODS_BASE_URL"
@@ -97,20 +97,10 @@ def _unpack(payload: bytes, dest: Path) -> list[str]:
         for info in members:
             # Only the file's own name: a member path can never write outside the destination.
             target = dest / PurePosixPath(info.filename.replace("\\", "/")).name
-            _write_atomically(target, archive.read(info))
+            atomic.write_bytes(target, archive.read(info))
             written.append(target.name)
     return written
 
-
-def _write_atomically(target: Path, content: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _write_manifest(dest: Path, results: list[FetchResult]) -> None:
@@ -123,7 +113,7 @@ def _write_manifest(dest: Path, results: list[FetchResult]) -> None:
     for r in results:
         if r.ok:  # a failed attempt keeps the record of the last good download
             previous[r.name] = {**asdict(r), "fetched_at": now}
-    _write_atomically(path, json.dumps(previous, indent=2, sort_keys=True).encode("utf-8"))
+    atomic.write_bytes(path, json.dumps(previous, indent=2, sort_keys=True).encode("utf-8"))
 
 
 def render(results: list[FetchResult], dest: Path) -> str:

@@ -9,10 +9,10 @@ published for them.
 from __future__ import annotations
 
 import gzip
-import os
 import tarfile
-import tempfile
 from pathlib import Path
+
+from pipeline.warehouse import atomic
 
 # 2000-01-01T00:00:00Z: any fixed instant would do; zero upsets some extractors that warn on 1970.
 FIXED_MTIME = 946684800
@@ -33,22 +33,16 @@ def _info(name: str, *, is_dir: bool, size: int = 0) -> tarfile.TarInfo:
 def write_tarball(folder: Path, target: Path, root_name: str) -> Path:
     """Archive `folder` as `root_name/...` into `target`, written beside it and renamed into place."""
     entries = sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix())
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".tar.gz", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw, \
-                gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=GZIP_LEVEL) as zipped, \
-                tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            tar.addfile(_info(root_name, is_dir=True))
-            for path in entries:
-                name = f"{root_name}/{path.relative_to(folder).as_posix()}"
-                if path.is_dir():
-                    tar.addfile(_info(name, is_dir=True))
-                else:
-                    with open(path, "rb") as handle:
-                        tar.addfile(_info(name, is_dir=False, size=path.stat().st_size), handle)
-        os.chmod(tmp_name, 0o644)  # mkstemp makes it private; a release is for everyone to read
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    # A release is for everyone to read: not private, as a temp file starts.
+    with atomic.replacing(target, suffix=".tar.gz", mode=0o644) as temporary, open(temporary, "wb") as raw, \
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=GZIP_LEVEL) as zipped, \
+            tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        tar.addfile(_info(root_name, is_dir=True))
+        for path in entries:
+            name = f"{root_name}/{path.relative_to(folder).as_posix()}"
+            if path.is_dir():
+                tar.addfile(_info(name, is_dir=True))
+            else:
+                with open(path, "rb") as handle:
+                    tar.addfile(_info(name, is_dir=False, size=path.stat().st_size), handle)
     return target

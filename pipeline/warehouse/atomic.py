@@ -39,12 +39,13 @@ class WarehouseWriteError(OSError):
 
 
 @contextmanager
-def replacing(target: Path, *, suffix: str = "", point: str = "record",
-              mtime_ns: int | None = None) -> Iterator[Path]:
+def replacing(target: Path, *, suffix: str = "", point: str = "record", mtime_ns: int | None = None,
+              mode: int | None = None) -> Iterator[Path]:
     """A temp path beside `target` for the block to write; on success synced and renamed over `target`.
 
     `point` names the fault point passed before the rename (`pipeline.faults`); after it, `<point>` is not
-    passed again (the Parquet store passes `written` itself). `mtime_ns` sets the file's modification time.
+    passed again (the Parquet store passes `written` itself). `mtime_ns` sets the file's modification time;
+    `mode` its permissions (the temp file is private to its owner, as `tempfile.mkstemp` makes it).
     """
     target = Path(target)
     with as_machine_fault(target):
@@ -59,6 +60,8 @@ def replacing(target: Path, *, suffix: str = "", point: str = "record",
                 os.fsync(handle.fileno())
             if mtime_ns is not None:
                 os.utime(temporary, ns=(mtime_ns, mtime_ns))
+            if mode is not None:
+                os.chmod(temporary, mode)
             crash_point(point, target)
             os.replace(temporary, target)
     except BaseException:
@@ -84,7 +87,7 @@ def as_machine_fault(target: Path, *_also: type[Exception]) -> Iterator[None]:
         raise WarehouseWriteError(code, os.strerror(code), str(target)) from exc
 
 
-def write_bytes(target: Path, data: bytes, *, mtime_ns: int | None = None) -> None:
+def write_bytes(target: Path, data: bytes, *, mtime_ns: int | None = None, mode: int | None = None) -> None:
     """`target` holds `data`, whole, or is as it was."""
-    with replacing(target, mtime_ns=mtime_ns) as temporary:
+    with replacing(target, mtime_ns=mtime_ns, mode=mode) as temporary:
         temporary.write_bytes(data)

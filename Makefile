@@ -10,7 +10,7 @@ WAREHOUSE ?= warehouse
 VERSION ?= $(shell date -u +%Y.%m.%d)
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install run test ui clean reference release bench
+.PHONY: install run test ui clean reference release bench browse report
 
 install: $(STAMP)
 
@@ -46,8 +46,16 @@ release: install
 bench: install
 	$(BIN)/python -m bench.run
 
+# Browse the warehouse that `make run` built in Datasette, on http://127.0.0.1:8001/ (Ctrl-C stops it).
+browse: install
+	$(BIN)/nhs-ledger browse --warehouse $(WAREHOUSE)
+
+# The static report of the warehouse that `make run` built: $(WAREHOUSE)/report/index.html, charts and a page per body.
+report: install
+	$(BIN)/nhs-ledger report --warehouse $(WAREHOUSE)
+
 ui: install
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 clean:
-	rm -rf $(WAREHOUSE)/parquet $(WAREHOUSE)/staging $(WAREHOUSE)/*.duckdb* $(DAGSTER_HOME)
+	rm -rf $(WAREHOUSE)/parquet $(WAREHOUSE)/staging $(WAREHOUSE)/*.duckdb* $(WAREHOUSE)/datasette $(WAREHOUSE)/report $(DAGSTER_HOME)

@@ -25,6 +25,7 @@ ASSETS = [
     extract.extracted_candidates,
     resolve.organisations,
     publish.published_facts,
+    publish.figures,
     publish.runs,
     publish.nhs_ledger_duckdb,
     release.release,

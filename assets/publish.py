@@ -7,6 +7,7 @@ from assets.metadata import definition_metadata, stored_columns, stored_rows, ta
 from assets.resources import LedgerPaths
 from pipeline import __version__
 from pipeline.publish.database import DUCKDB_FILE, build_duckdb
+from pipeline.publish.figures import write_figures_table
 from pipeline.publish.run_table import write_runs_table
 from pipeline.publish.stage import PUBLISHED, publish_tables
 from schemas import REGISTRY
@@ -32,6 +33,16 @@ def deficits_chart(warehouse) -> str:
 
 @dg.asset(
     group_name="publish",
+    deps=["articles", *PUBLISHED],
+    code_version=__version__,
+    description=REGISTRY["figures"].description,
+    metadata=definition_metadata("figures"),
+)
+def figures(ledger: LedgerPaths) -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata=table_metadata("figures", write_figures_table(ledger.warehouse)))
+
+@dg.asset(
+    group_name="publish",
     deps=["articles", "rejected_inputs", *PUBLISHED],
     code_version=__version__,
     description=REGISTRY["runs"].description,
@@ -42,7 +53,8 @@ def runs(ledger: LedgerPaths) -> dg.MaterializeResult:
 
 @dg.asset(
     group_name="publish",
-    deps=["articles", "rejected_inputs", "organisations", "org_successions", *PUBLISHED, "fact_evidence", "runs"],
+    deps=["articles", "rejected_inputs", "organisations", "org_successions", *PUBLISHED, "fact_evidence", "figures",
+          "runs"],
     code_version=__version__,
     description=f"The DuckDB file `{DUCKDB_FILE}`, built from the Parquet tables in one transaction and swapped "
                 "in atomically, with COMMENTs on every table and column and a `facts` view.",

@@ -17,6 +17,7 @@ STEP_STAGES = {
     "extracted_candidates": "extract (recognisers + classification)",
     "organisations": "resolve (organisation register)",
     "published_facts": "publish (fact tables)",
+    "figures": "publish (figures)",
     "runs": "publish (runs table)",
     "nhs_ledger_duckdb": "DuckDB build",
 }
@@ -33,6 +34,7 @@ STAGE_CONTEXTS = {
                                                "extract: table_metadata"],
     "resolve (organisation register)": ["resolve: resolve_register", "resolve: table_metadata"],
     "publish (fact tables)": ["publish: publish_tables", "publish: table_metadata"],
+    "publish (figures)": ["figures: write_figures_table"],
     "publish (runs table)": ["runs: write_runs_table"],
     "DuckDB build": ["duckdb: build_duckdb"],
     CHECKS_STAGE: ["checks: stored_table_checks"],

@@ -48,6 +48,7 @@ HOOKS = [
     ("assets.resolve", "table_metadata", "resolve: table_metadata", "context"),
     ("assets.publish", "publish_tables", "publish: publish_tables", "context"),
     ("assets.publish", "table_metadata", "publish: table_metadata", "context"),
+    ("assets.publish", "write_figures_table", "figures: write_figures_table", "context"),
     ("assets.publish", "write_runs_table", "runs: write_runs_table", "context"),
     ("assets.publish", "build_duckdb", "duckdb: build_duckdb", "context"),
     ("assets.checks", "stored_table_checks", "checks: stored_table_checks", "context"),

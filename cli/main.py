@@ -167,6 +167,22 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--json", action="store_true", help="print the catalogue as JSON")
     rules.set_defaults(handler=_rules)
 
+    browse = commands.add_parser("browse", help="serve the warehouse with Datasette, on 127.0.0.1:8001 unless "
+                                                "told otherwise (writes its SQLite edition first)")
+    browse.add_argument("--warehouse", default="warehouse", type=Path, help="warehouse folder (default: warehouse)")
+    browse.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this "
+                                                            "machine only)")
+    browse.add_argument("--port", default=8001, type=int, help="port to listen on (default: 8001)")
+    browse.add_argument("--no-serve", action="store_true",
+                        help="write the edition (WAREHOUSE/datasette/) and stop, without serving it")
+    browse.set_defaults(handler=_browse)
+
+    report = commands.add_parser("report", help="write the warehouse's static HTML report: charts and a page "
+                                                "per body (WAREHOUSE/report/index.html)")
+    report.add_argument("--warehouse", default="warehouse", type=Path, help="warehouse folder (default: warehouse)")
+    report.add_argument("--out", type=Path, help="folder to write it to (default: WAREHOUSE/report)")
+    report.set_defaults(handler=_report)
+
     reference = commands.add_parser("reference", help="reference data for the organisation register")
     reference_commands = reference.add_subparsers(dest="reference_command", required=True)
     fetch = reference_commands.add_parser("fetch", help="download the current ODS extracts from NHS Digital")
@@ -288,6 +304,31 @@ def _release(args: argparse.Namespace) -> int:
     except ReleaseError as exc:
         raise CliError(str(exc)) from exc
     print(render_result(result))
+    return 0
+
+
+def _browse(args: argparse.Namespace) -> int:
+    from pipeline.browse.edition import write_edition
+
+    edition = write_edition(args.warehouse)
+    print(f"nhs-ledger: Datasette edition {'written' if edition.written else 'up to date'}: {edition.sqlite}",
+          file=sys.stderr, flush=True)
+    if args.no_serve:
+        return 0
+    command = [sys.executable, "-m", "datasette", "serve", "--immutable", str(edition.sqlite),
+               "--metadata", str(edition.metadata), "--host", args.host, "--port", str(args.port)]
+    print(f"nhs-ledger: serving http://{args.host}:{args.port}/ (Ctrl-C stops)", file=sys.stderr, flush=True)
+    # Datasette takes over the process: its server handles Ctrl-C and SIGTERM itself.
+    os.execv(sys.executable, command)
+    return 0  # not reached
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pipeline.report import build_report
+
+    # No lock: the report reads the DuckDB file, which a build replaces by a rename.
+    index = build_report(args.warehouse, args.out or args.warehouse / "report")
+    print(f"report: {index}")
     return 0
 
 

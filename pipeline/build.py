@@ -21,6 +21,7 @@ from pipeline.batches import Plan, drop_batch, later_batches_kept
 from pipeline.extract.stage import extract_partitions
 from pipeline.ingest.stage import ingest_batches
 from pipeline.publish.database import build_duckdb
+from pipeline.publish.figures import write_figures_table
 from pipeline.publish.run_table import write_runs_table
 from pipeline.publish.stage import publish_tables
 from pipeline.register.stage import reference_folder, resolve_register
@@ -50,9 +51,11 @@ def process_batches(raw: Path, warehouse: Path, names: list[str], *, full: bool 
 
 
 def publish_spanning_tables(warehouse: Path, reference: Path | None = None) -> Path:
-    """The tables built from every batch: the register, the published facts, the runs table, the DuckDB file."""
+    """The tables built from every batch: the register, the published facts, the figures they reconcile to, the
+    runs table, the DuckDB file."""
     resolve_register(warehouse, reference)
     publish_tables(warehouse)
+    write_figures_table(warehouse)
     write_runs_table(warehouse)
     return build_duckdb(warehouse)
 

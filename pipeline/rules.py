@@ -16,6 +16,7 @@ SOURCES = {
     "measure_cues.csv": "measure",
     "references.csv": "reference",
     "collectives.csv": "collective",
+    "figure_rules.csv": "figure",
     "rules.csv": None,  # layer given per row
 }
 

@@ -277,6 +277,64 @@ REGISTRY.add(Table(
 ))
 
 REGISTRY.add(Table(
+    name="figures",
+    description="One row per body, financial year, fact table and measure: the figure the press reported, "
+                "reconciled from every claim of it (a deficit repeated by five articles is one figure with five "
+                "claims). Claims with no financial year and components of a savings plan are not figures; they "
+                "stay in `savings` and `deficits`. How the best value is chosen: `nhs-ledger rules` (layer "
+                "`figure`) and the README.",
+    primary_key=("figure_id",),
+    key_check="figure_id",
+    foreign_keys=(ForeignKey(("org_id",), "organisations", ("org_id",)),),
+    checked_references=(OneOf("best_fact_id", FACT_TABLES, "facts"),),
+    fields=(
+        Field("figure_id", "string", "Stable key: from the body, table, measure, years and scope, so the same "
+              "figure keeps its id on every build.", unique=True, pattern=r"^fig_[0-9a-f]{16}$"),
+        Field("org_id", "string", "The body, or group of bodies, the figure belongs to.",
+              pattern=r"^org_[0-9a-f]{16}$"),
+        Field("org_name", "string", "The body's name, as in `organisations` (here to read and filter the "
+              "figures without a join)."),
+        Field("org_type", "string", "The body's type, as in `organisations`.", enum=ORG_TYPES),
+        Field("fact_table", "string", "Where its claims are: `savings` or `deficits`.", enum=FACT_TABLES),
+        Field("measure", "string", "The claims' measure (see `savings` and `deficits`).",
+              enum=SAVING_MEASURES + DEFICIT_MEASURES),
+        Field("fy_start", "string", "First financial year, `YYYY/YY`, as the claims give it.", nullable=True,
+              pattern=FY_PATTERN),
+        Field("fy_end", "string", "Last financial year, `YYYY/YY` (at least one of the two is set).",
+              nullable=True, pattern=FY_PATTERN),
+        Field("scope", "string", "`org` or `aggregate`, as in the fact tables.", enum=SCOPES),
+        Field("amount_gbp", "number", "The best value: the amount of the claim `best_fact_id` (see `rule_id`); "
+              "null when that claim states a range.", nullable=True, unit="GBP", minimum=0,
+              exclusive_minimum=True),
+        Field("amount_low_gbp", "number", "Lower bound, when the best claim states a range.", nullable=True,
+              unit="GBP", minimum=0, exclusive_minimum=True),
+        Field("amount_high_gbp", "number", "Upper bound, when the best claim states a range.", nullable=True,
+              unit="GBP", minimum=0, exclusive_minimum=True),
+        Field("qualifier", "string", "The best claim's hedge (`more than`, `nearly`, ...).", nullable=True),
+        Field("n_reports", "integer", "Claims behind the figure: the length of `fact_ids`.", minimum=1),
+        Field("n_articles", "integer", "Articles those claims come from.", minimum=1),
+        Field("min_gbp", "number", "Smallest amount any claim states (a range counts at its lower bound).",
+              unit="GBP", minimum=0, exclusive_minimum=True),
+        Field("max_gbp", "number", "Largest amount any claim states (a range counts at its upper bound).",
+              unit="GBP", minimum=0, exclusive_minimum=True),
+        Field("first_reported_on", "date", "Publication date of the earliest dated claim; null when no claim's "
+              "article is dated.", nullable=True),
+        Field("last_reported_on", "date", "Publication date of the latest dated claim.", nullable=True),
+        Field("disagreement", "number", "How far the claims disagree: `(max_gbp - min_gbp) / max_gbp`, 0 when "
+              "they all state one amount.", minimum=0),
+        Field("disputed", "boolean", "True when `disagreement` is over 0.1: the claims differ by more than a "
+              "tenth, which rounding does not explain (a revised forecast, a different basis, or a misreport); "
+              "read them (`fact_ids`) before using the figure."),
+        Field("best_fact_id", "string", "The claim the best value comes from: a `saving_id` or `deficit_id`.",
+              pattern=r"^(sav|def)_[0-9a-f]{16}$"),
+        Field("fact_ids", "list[string]", "Every claim behind the figure, sorted: `saving_id`s or `deficit_id`s, "
+              "each with its sentence, article and run."),
+        Field("rule_id", "string", "The rule that chose the best value; see `nhs-ledger rules`.",
+              example="figure.latest_report"),
+    ),
+))
+
+REGISTRY.add(Table(
     name="runs",
     description="One row per pipeline run: one batch of inputs processed by one code version.",
     primary_key=("run_id",),

@@ -18,15 +18,18 @@ class LogicalType:
     duckdb: str
     frictionless: str
     described: str  # how the data dictionary names it
+    # SQLite (the Datasette edition) has five storage classes: dates are ISO text, booleans 0 and 1, a list is a
+    # JSON array, which Datasette shows and facets as one.
+    sqlite: str
 
 
 # INTEGER in the contract is DuckDB's 32-bit INTEGER; Parquet Int32 reads back as exactly that.
 TYPES: dict[str, LogicalType] = {t.name: t for t in (
-    LogicalType("string", pl.Utf8(), "VARCHAR", "string", "string"),
-    LogicalType("integer", pl.Int32(), "INTEGER", "integer", "integer (32-bit)"),
-    LogicalType("number", pl.Float64(), "DOUBLE", "number", "number (double)"),
-    LogicalType("date", pl.Date(), "DATE", "date", "date"),
-    LogicalType("datetime", pl.Datetime("us", "UTC"), "TIMESTAMPTZ", "datetime", "timestamp (UTC)"),
-    LogicalType("boolean", pl.Boolean(), "BOOLEAN", "boolean", "boolean"),
-    LogicalType("list[string]", pl.List(pl.Utf8()), "VARCHAR[]", "array", "list of strings"),
+    LogicalType("string", pl.Utf8(), "VARCHAR", "string", "string", "TEXT"),
+    LogicalType("integer", pl.Int32(), "INTEGER", "integer", "integer (32-bit)", "INTEGER"),
+    LogicalType("number", pl.Float64(), "DOUBLE", "number", "number (double)", "REAL"),
+    LogicalType("date", pl.Date(), "DATE", "date", "date", "TEXT"),
+    LogicalType("datetime", pl.Datetime("us", "UTC"), "TIMESTAMPTZ", "datetime", "timestamp (UTC)", "TEXT"),
+    LogicalType("boolean", pl.Boolean(), "BOOLEAN", "boolean", "boolean", "INTEGER"),
+    LogicalType("list[string]", pl.List(pl.Utf8()), "VARCHAR[]", "array", "list of strings", "TEXT"),
 )}

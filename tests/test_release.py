@@ -7,7 +7,9 @@ inputs. Releases skip the devset scores unless a test asks for them (they need .
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sqlite3
 import shutil
 import subprocess
 import sys
@@ -156,10 +158,15 @@ def test_the_stock_frictionless_validate_command_rejects_a_broken_release(grown,
 def test_the_package_is_generated_from_the_registry(grown):
     _, releases = grown
     package = json.loads((releases["1.1.0"].path / "datapackage.json").read_text())
-    assert package["profile"] == "tabular-data-package" and package["version"] == "1.1.0"
+    # With the SQLite edition beside its tables, the package is a data package whose tables are each a tabular
+    # data resource (a tabular data package may hold nothing else).
+    assert package["profile"] == "data-package" and package["version"] == "1.1.0"
     assert package["licenses"][0]["name"] == "CC-BY-4.0"
     resources = {r["name"]: r for r in package["resources"]}
-    assert [t.name for t in REGISTRY.public()] == [name for name in resources if name != "changes"]
+    tables = [name for name, r in resources.items() if r["type"] == "table"]
+    assert all(resources[name]["profile"] == "tabular-data-resource" for name in tables)
+    assert [t.name for t in REGISTRY.public()] == [name for name in tables if name != "changes"]
+    assert [name for name in resources if name not in tables] == ["nhs_ledger_sqlite"]
     savings = resources["savings"]
     assert savings["format"] == "parquet" and savings["path"] == "data/savings.parquet"
     assert savings["hash"].startswith("sha256:") and savings["bytes"] > 0
@@ -174,6 +181,29 @@ def test_the_package_is_generated_from_the_registry(grown):
     assert references == {"articles", "organisations", ""}  # "" is savings itself (parent_saving_id)
     orgs = {f["name"]: f for f in resources["organisations"]["schema"]["fields"]}
     assert orgs["aliases"]["type"] == "array"
+
+
+def test_the_release_ships_its_sqlite_edition_listed_checked_and_with_every_row(grown):
+    _, releases = grown
+    release = releases["1.1.0"]
+    package = json.loads((release.path / "datapackage.json").read_text())
+    (sqlite,) = [r for r in package["resources"] if r["name"] == "nhs_ledger_sqlite"]
+    path = release.path / sqlite["path"]
+    assert sqlite["type"] == "file" and sqlite["mediatype"] == "application/vnd.sqlite3"
+    assert sqlite["bytes"] == path.stat().st_size
+    assert sqlite["hash"] == "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    assert "data/nhs_ledger.sqlite" in (release.path / "SHA256SUMS").read_text()
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as lite:
+        for resource in package["resources"]:
+            if resource["type"] == "table":
+                (rows,) = lite.execute(f'SELECT count(*) FROM "{resource["name"]}"').fetchone()
+                assert rows == pl.read_parquet(release.path / resource["path"]).height, resource["name"]
+    metadata = json.loads((release.path / "datasette.json").read_text())
+    assert metadata["title"] == "NHS Ledger 1.1.0" and "figures" in metadata["databases"]["nhs_ledger"]["tables"]
+    assert "datasette serve --immutable data/nhs_ledger.sqlite" in (release.path / "README.md").read_text()
+    # And the static report, checked like every other file.
+    assert "report/index.html" in release.files and "report/style.css" in release.files
+    assert any(name.startswith("report/bodies/") for name in release.files)
 
 
 def test_created_comes_from_the_runs_not_the_clock(grown):
@@ -208,7 +238,11 @@ def test_no_publisher_text_anywhere_in_the_release(grown):
     for path in (release.path / "data").glob("*.parquet"):
         assert "body_text" not in pl.read_parquet_schema(path), path.name
     package = json.loads((release.path / "datapackage.json").read_text())
-    assert all(f["name"] != "body_text" for r in package["resources"] for f in r["schema"]["fields"])
+    assert all(f["name"] != "body_text" for r in package["resources"] if r["type"] == "table"
+               for f in r["schema"]["fields"])
+    with sqlite3.connect(f"file:{release.path / 'data' / 'nhs_ledger.sqlite'}?mode=ro", uri=True) as lite:
+        columns = {row[1] for row in lite.execute("PRAGMA table_info(articles)")}
+    assert "body_text" not in columns and {"url", "title"} <= columns
     # The evidence sentences stay; the articles' URL, title and hashes stay.
     assert {"url", "title", "content_sha256"} <= set(_data(release, "articles").columns)
     assert _data(release, "savings")["evidence"].str.len_chars().min() > 0

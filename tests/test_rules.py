@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
+
+from pipeline.data import read_rows
 
 from pipeline.extract.bodies import find_candidates
 from pipeline.extract.extractor import extract_article
@@ -12,11 +15,25 @@ from pipeline.extract.gazetteer import Gazetteer
 from pipeline.extract.orgs import find_org_mentions
 from pipeline.ingest.inventory import list_raw_files
 from pipeline.ingest.readers import read_batch
+from pipeline.publish.figures import reconcile
+from tests.support.claims import figure_claims
 from pipeline.register.reference import ReferenceBody, ReferenceName
 from pipeline.rules import catalogue, documented
 
 RULES = catalogue()
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def figure_rule_ids(rule) -> set[str]:
+    """The rules that choose the figures of the rule's measures: of one claim (the single-claim rule's measures),
+    of two claims otherwise."""
+    claims = [figure_claims(measure, [9.2e6] if rule.kind == "only" else [6e6, 9.2e6])
+              for measure in _rule_measures(rule.rule_id)]
+    return set(reconcile(pl.concat(claims))["rule_id"])
+
+
+def _rule_measures(rule_id: str) -> list[str]:
+    return next(row["measures"].split() for row in read_rows("figure_rules.csv") if row["rule_id"] == rule_id)
 
 
 def _facts(example: str) -> list[dict]:
@@ -43,6 +60,8 @@ def test_rule_fires_on_its_example(rule):
         body = ReferenceBody("RZ1", "trust", [ReferenceName("Barchester Health NHS Trust", "test")], None, None, False)
         extraction = extract_article("0" * 16, text, gazetteer=Gazetteer([body]))
         assert rule.rule_id in {m["rule_id"] for m in extraction.mentions}
+    elif rule.layer == "figure":
+        assert rule.rule_id in figure_rule_ids(rule), "the rule chooses no figure of its measures"
     elif rule.rule_id == "list.":
         assert any(f["rule_id"].startswith("list.") for f in _facts(text))
     elif rule.rule_id.startswith("merge."):

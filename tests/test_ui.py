@@ -18,7 +18,6 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -30,6 +29,7 @@ import pytest
 from assets.charts import deficits_by_year_markdown
 from pipeline.warehouse import store
 from cli.main import main
+from tests.support.browser import browse, require_chromium
 from assets.definitions import defs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,8 +38,6 @@ WORKSPACE = ROOT / "workspace.yaml"
 LOCATION = "nhs_ledger"
 GROUPS = {"ingest", "extract", "resolve", "publish"}
 TABLES = ("articles", "savings", "deficits", "organisations")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # Tall enough for the whole graph: the lineage view zooms to fit the width, and the expanded groups stack.
 WINDOW = (1600, 1800)
 SERVER_START_TIMEOUT = 90
@@ -257,39 +255,14 @@ def test_the_deficits_materialisation_charts_deficits_by_year(asset_nodes, webse
 
 # ---------------------------------------------------------------------------------------------- the browser
 
-def _chromium() -> str | None:
-    found = shutil.which("chromium")
-    return found or ("/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None)
-
-
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    binary = _chromium()
-    if binary is None:
-        pytest.skip("headless Chromium is not installed (`apt-get install chromium`; CI installs it in .ci/run)")
-    return binary
+    return require_chromium()
 
 
 def _browse(chromium: str, url: str, *args: str) -> bytes:
-    """Run headless Chromium on `url` with a throwaway profile; its stdout. Kills the whole browser on timeout."""
-    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
-        command = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                   f"--window-size={WINDOW[0]},{WINDOW[1]}", "--virtual-time-budget=20000", *args, url]
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, start_new_session=True)
-        try:
-            out, err = process.communicate(timeout=BROWSER_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            pytest.fail(f"Chromium did not finish {url} within {BROWSER_TIMEOUT}s")
-        finally:
-            try:  # renderer and helper processes must not outlive the test
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        assert process.returncode == 0, f"Chromium exited with {process.returncode}: {err.decode()[-2000:]}"
-        return out
+    """Headless Chromium on `url` with a throwaway profile (tests/support/browser.py); its stdout."""
+    return browse(url, *args, window=WINDOW, budget_ms=20000, timeout=BROWSER_TIMEOUT)
 
 
 def _lineage_url(webserver: Webserver, asset_nodes: dict) -> str:

@@ -6,7 +6,8 @@ Each is a rule of one table's rows that is about what the rows mean, not about t
 * the fact tables' amounts and periods (two columns together, or a value's form beyond its pattern);
 * an organisation's members, its ODS code where set, and its dates of existence;
 * no body succeeds itself;
-* every fact has exactly one primary statement.
+* every fact has exactly one primary statement;
+* a figure's claims exist, its best claim is one of them, it counts them, and its best value lies in their range.
 """
 
 from __future__ import annotations
@@ -96,6 +97,33 @@ def _statements(keys: pl.DataFrame, tables: Tables) -> list[CheckResult]:
                         facts.join(primaries, on="fact_id", how="left").filter(pl.col("len").fill_null(0) != 1))]
 
 
+def _figures(figures: pl.DataFrame, tables: Tables) -> list[CheckResult]:
+    # A list column: no foreign key can point from its items, so the claims are looked up here.
+    (facts_ref,) = [ref for ref in references("figures") if ref.column == "best_fact_id"]
+    facts = referenced_keys("figures", facts_ref, figures, tables).rename({"best_fact_id": "fact_id"})
+    claims = figures.select("figure_id", pl.col("fact_ids").alias("fact_id")).explode("fact_id")
+    best = pl.col("amount_gbp")
+    return [
+        CheckResult("figures_claims_exist", "figures", "every fact_ids entry exists in savings or deficits",
+                    claims.join(facts, on="fact_id", how="anti")),
+        CheckResult("figures_best_among_claims", "figures", "best_fact_id is one of fact_ids",
+                    figures.filter(~pl.col("fact_ids").list.contains(pl.col("best_fact_id")))
+                    .select("figure_id", "best_fact_id")),
+        CheckResult("figures_reports_counted", "figures", "n_reports is the number of fact_ids, all distinct",
+                    figures.filter((pl.col("fact_ids").list.len() != pl.col("n_reports"))
+                                   | (pl.col("fact_ids").list.n_unique() != pl.col("n_reports")))
+                    .select("figure_id", "n_reports")),
+        CheckResult("figures_have_a_year", "figures", "fy_start or fy_end is set",
+                    figures.filter(pl.col("fy_start").is_null() & pl.col("fy_end").is_null()).select("figure_id")),
+        CheckResult("figures_best_within_claims", "figures", "min_gbp <= amount_gbp <= max_gbp (or the best "
+                    "range's bounds, when it states one)",
+                    figures.filter((pl.col("min_gbp") > pl.col("max_gbp"))
+                                   | (pl.col("min_gbp") > pl.coalesce(best, "amount_low_gbp"))
+                                   | (pl.coalesce(best, "amount_high_gbp") > pl.col("max_gbp")))
+                    .select("figure_id", "min_gbp", "amount_gbp", "max_gbp")),
+    ]
+
+
 @dataclass(frozen=True)
 class Invariants:
     """A table's hand-written rules across rows, and the columns they read (of a partitioned table, which they
@@ -108,6 +136,8 @@ TABLE_INVARIANTS = {
     "organisations": Invariants(("org_id", "ods_code", "member_org_ids", "valid_from", "valid_to"), _organisations),
     "org_successions": Invariants(("predecessor_org_id", "successor_org_id", "effective_on"), _successions),
     "fact_evidence": Invariants(("fact_id", "is_primary"), _statements),
+    "figures": Invariants(("figure_id", "best_fact_id", "fact_ids", "n_reports", "fy_start", "fy_end", "amount_gbp",
+                           "amount_low_gbp", "amount_high_gbp", "min_gbp", "max_gbp"), _figures),
 }
 
 

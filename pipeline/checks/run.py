@@ -19,20 +19,33 @@ from pipeline.checks.invariants import table_invariants
 from pipeline.checks.passes import partitioned_checks
 from pipeline.checks.results import CheckResult
 from pipeline.checks.schema import schema_check
-from pipeline.checks.sources import FrameTables, StoredTables
+from pipeline.checks.sources import FrameTables, StoredTables, Tables
 from pipeline.warehouse import store
 from schemas import REGISTRY
 from schemas.polars_types import empty_frame
 
 
+def _whole_checks(table: str, frame: pl.DataFrame, tables: Tables) -> list[CheckResult]:
+    return [schema_check(table, frame), *derived_key_checks(table, frame, tables),
+            *table_invariants(table, frame, tables)]
+
+
 def _whole_table_checks(table: str):
-    """The checks of a table that spans every batch; such tables are small (one row per body, per run) and are
-    checked whole."""
+    """The checks of a table that spans every batch; such tables are small (one row per body, per run, per
+    figure) and are checked whole."""
     def checks(frames: dict[str, pl.DataFrame]) -> list[CheckResult]:
-        frame, tables = frames[table], FrameTables(frames)
-        return [schema_check(table, frame), *derived_key_checks(table, frame, tables),
-                *table_invariants(table, frame, tables)]
+        return _whole_checks(table, frames[table], FrameTables(frames))
     return checks
+
+
+class _Beside(Tables):
+    """A table in memory, and the warehouse's other tables as stored."""
+
+    def __init__(self, table: str, frame: pl.DataFrame, stored: Tables):
+        self.table, self.frame, self.stored = table, frame, stored
+
+    def columns(self, table: str, columns: list[str]) -> pl.DataFrame:
+        return self.frame.select(columns) if table == self.table else self.stored.columns(table, columns)
 
 
 def _in_memory(table: str):
@@ -63,8 +76,10 @@ def stored_table_checks(warehouse: Path, table: str, *, use_cache: bool = True) 
     if REGISTRY[table].partition_by is not None:
         cache = PassCache.load(warehouse if use_cache else None, table, pass_cache.rules_version())
         return partitioned_checks(table, StoredTables(warehouse), cache, passes.CHUNK_BYTES)
-    # The tables that span every batch are small (one row per body, per run): read whole.
-    return table_checks(table, {name: store.read_table(warehouse, name) for name in TABLE_CHECKS[table][0]})
+    # The tables that span every batch are small (one row per body, per run, per figure): read whole; the tables
+    # they refer to are read a few key columns at a time.
+    frame = store.read_table(warehouse, table)
+    return _whole_checks(table, frame, _Beside(table, frame, StoredTables(warehouse)))
 
 
 def contract_checks(tables: dict[str, pl.DataFrame]) -> list[CheckResult]:

@@ -103,6 +103,18 @@ VIEW_COMMENTS = {
 }
 
 
+def open_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """The warehouse's DuckDB file, read-only: the last build whose checks all passed, as one snapshot (a build
+    running meanwhile replaces the file by a rename, which an open connection never sees)."""
+    path = Path(warehouse) / DUCKDB_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"no DuckDB file at {path}: build the warehouse first (nhs-ledger build)")
+    connection = duckdb.connect(str(path), read_only=True)
+    # Timestamps leave DuckDB in the session's zone; UTC keeps them as the registry stores them.
+    connection.execute("SET TimeZone = 'UTC'")
+    return connection
+
+
 def sql_literal(value: str) -> str:
     """DDL such as COMMENT takes no bound parameters, so text is quoted here, doubling quotes."""
     return "'" + value.replace("'", "''") + "'"

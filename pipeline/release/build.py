@@ -23,13 +23,16 @@ import polars as pl
 
 from pipeline import __version__
 from pipeline import progress as pipeline_progress
+from pipeline.browse.metadata import datasette_metadata
+from pipeline.browse.sqlite import TableRows, write_sqlite
 from pipeline.register.report import match_rates
+from pipeline.warehouse import atomic
 from pipeline.release import archive, changelog, checksums, datapackage, dictionary, diff, export, scores
 from pipeline.release.version import (
     DATA_PACKAGE, ReleaseError, existing_releases, previous_release, releases_dir, validate_version, version_key,
 )
 from pipeline.versions import code_fingerprint
-from pipeline.publish.database import DUCKDB_FILE
+from pipeline.publish.database import DUCKDB_FILE, open_warehouse
 from schemas import REGISTRY
 
 Progress = Callable[[str, int, int], None]
@@ -39,7 +42,10 @@ CHANGES_FILE = "CHANGES.md"
 CHANGES_DATA = Path(export.DATA_DIR) / "changes.parquet"
 # Progress is reported as three stages, each counting its own steps (the CLI draws one bar per stage).
 STAGE_TABLES, STAGE_SCORES, STAGE_FILES = "release tables", "release scores", "release files"
-FILE_STEPS = ("changes", "datapackage.json", "README.md", "SHA256SUMS", "validation", "archive")
+FILE_STEPS = ("changes", "editions", "datapackage.json", "README.md", "SHA256SUMS", "validation", "archive")
+SQLITE_DATA = Path(export.DATA_DIR) / "nhs_ledger.sqlite"
+DATASETTE_METADATA = "datasette.json"
+REPORT_INDEX = "report/index.html"
 NO_SCORES = "the project's hand-annotated devset was not at hand when it was built."
 
 
@@ -106,6 +112,8 @@ def build_release(warehouse: Path, version: str, *, shared_dir: Path | None = No
 
         step("changes")
         _write_changes(building, version, contents, previous_dir)
+        step("editions")
+        _write_editions(building, warehouse, version, contents)
         step("datapackage.json")
         descriptor = _write_package(building, version, contents)
         step("README.md")
@@ -120,7 +128,7 @@ def build_release(warehouse: Path, version: str, *, shared_dir: Path | None = No
         tarball_sha256 = checksums.sha256_file(building_tarball)
         files = [*checksums.release_files(building), checksums.SUMS_FILE]
         # The folder first, then its archive and the archive's checksum: each rename is atomic.
-        _move_into_place(building, target)
+        atomic.replace_folder(building, target)
         os.replace(building_tarball, tarball)
         tarball.with_name(tarball.name + ".sha256").write_text(
             f"{tarball_sha256}  {tarball.name}\n", encoding="utf-8", newline="\n")
@@ -158,7 +166,7 @@ def _check_request(warehouse: Path, target: Path, previous: Path | None, overwri
 
 def _export(folder: Path, warehouse: Path, report: Progress, *, include_body_text: bool) -> _Contents:
     tables = REGISTRY.public()
-    connection = export.open_warehouse(warehouse)
+    connection = open_warehouse(warehouse)
     try:
         exported, frames = [], {}
         for done, table in enumerate(tables):
@@ -184,14 +192,37 @@ def _write_changes(folder: Path, version: str, contents: _Contents, previous_dir
                                        newline="\n")
 
 
+def _write_editions(folder: Path, warehouse: Path, version: str, contents: _Contents) -> None:
+    """The same tables as one SQLite file with its Datasette metadata, and the static HTML report."""
+    from pipeline.report import build_report  # late: its chart libraries take a while to import
+
+    frames = {**contents.frames, diff.CHANGES_TABLE.name: contents.diff.frame()}
+    tables = [e.table for e in contents.exported]
+    write_sqlite(folder / SQLITE_DATA, [TableRows(table, [frames[table.name]]) for table in tables])
+    metadata = datasette_metadata(SQLITE_DATA.stem, tables, version=version)
+    (folder / DATASETTE_METADATA).write_text(_json(metadata), encoding="utf-8", newline="\n")
+    build_report(warehouse, folder / Path(REPORT_INDEX).parent)
+
+
+def _editions(folder: Path) -> list[tuple[str, str]]:
+    found = [(SQLITE_DATA.as_posix(), datapackage.SQLITE_DESCRIPTION),
+             (DATASETTE_METADATA, "Datasette's metadata for the SQLite file: descriptions, facets, the cookbook's "
+                                  "queries"),
+             (REPORT_INDEX, "the static report: charts of the figures, and a page per body with every claim")]
+    return [(path, what) for path, what in found if (folder / path).is_file()]
+
+
 def _write_package(folder: Path, version: str, contents: _Contents) -> dict:
     files = [datapackage.PackagedFile(e.table, e.path.as_posix(), (folder / e.path).stat().st_size,
                                       checksums.sha256_file(folder / e.path)) for e in contents.exported]
+    sqlite = folder / SQLITE_DATA
+    extra = ([datapackage.sqlite_resource(SQLITE_DATA.as_posix(), sqlite.stat().st_size,
+                                          checksums.sha256_file(sqlite))] if sqlite.is_file() else [])
     articles = contents.frames.get("articles")
     urls = articles["url"].to_list() if articles is not None and "url" in articles.columns else []
     descriptor = datapackage.package_descriptor(files, version=version, created=contents.created,
                                                 code_version=contents.code_version,
-                                                sources=datapackage.sources(urls))
+                                                sources=datapackage.sources(urls), files_besides=extra)
     datapackage.write_package(descriptor, folder / DATA_PACKAGE)
     return descriptor
 
@@ -206,6 +237,7 @@ def _write_readme(folder: Path, version: str, contents: _Contents, created: str 
         scores=contents.scores, scores_note=NO_SCORES, include_body_text=include_body_text,
         tarball_name=tarball_name(version),
         match_rates=match_rates(contents.frames["organisations"]) if "organisations" in contents.frames else {},
+        editions=_editions(folder),
     ))
     (folder / README_FILE).write_text(readme, encoding="utf-8", newline="\n")
 
@@ -225,19 +257,6 @@ def _validate(folder: Path) -> None:
     package_report = validate_package(folder)
     if not package_report.valid:
         raise ReleaseError("the data package does not validate: " + "; ".join(report_errors(package_report)))
-
-
-def _move_into_place(building: Path, target: Path) -> None:
-    """Rename the finished folder to its version; an old release being overwritten goes only once it has."""
-    os.chmod(building, 0o755)  # mkdtemp makes it private; a release is for everyone to read
-    if not target.exists():
-        os.replace(building, target)
-        return
-    doomed = target.with_name(f".replaced-{target.name}")
-    shutil.rmtree(doomed, ignore_errors=True)
-    os.replace(target, doomed)
-    os.replace(building, target)
-    shutil.rmtree(doomed, ignore_errors=True)
 
 
 def _json(payload: dict) -> str:

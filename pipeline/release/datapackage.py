@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pipeline.licence import LICENCE_NOTE, LICENSE
 from schemas.registry import Field, Table
 from schemas.types import TYPES
 
@@ -28,24 +29,11 @@ PACKAGE_DESCRIPTION = (
 )
 DATAPACKAGE_V2 = "https://datapackage.org/profiles/2.0/datapackage.json"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
+SQLITE_MEDIATYPE = "application/vnd.sqlite3"
+SQLITE_DESCRIPTION = ("Every table of the release in one SQLite file, with indexes, full-text search and the "
+                      "facts and org_finances views, for Datasette (datasette.json) or any SQLite client.")
 KEYWORDS = ["NHS", "health finance", "savings", "deficits", "QIPP", "CIP", "news", "United Kingdom"]
 
-# CC-BY-4.0 rather than ODC-BY-1.0: both require only attribution, but CC BY 4.0 also licenses the
-# sui generis database right (which UK law gives this compilation), is the licence most reusers already
-# know, and is the one the UK Open Government Licence v3 is designed to be compatible with, so NHS Ledger
-# mixes freely with official NHS data. It covers the compilation and the figures extracted, not the
-# articles: see LICENCE_NOTE.
-LICENSE = {
-    "name": "CC-BY-4.0",
-    "title": "Creative Commons Attribution 4.0 International",
-    "path": "https://creativecommons.org/licenses/by/4.0/",
-}
-LICENCE_NOTE = (
-    "The licence covers the NHS Ledger compilation: the tables, the extracted figures and the organisations "
-    "register. The articles belong to their publishers: this release carries each article's URL, title and "
-    "content hash, and for each figure only the short sentence that states it, quoted so that the figure "
-    "can be checked; the publishers' rights in those sentences are theirs, not licensed here."
-)
 
 @dataclass(frozen=True)
 class PackagedFile:
@@ -124,11 +112,28 @@ def resource_descriptor(packaged: PackagedFile) -> dict:
     }
 
 
+def sqlite_resource(path: str, size: int, sha256: str) -> dict:
+    """The SQLite edition: a file resource (its tables are the tabular resources' rows again)."""
+    return {
+        "name": "nhs_ledger_sqlite",
+        "type": "file",
+        "path": path,
+        "scheme": "file",
+        "format": "sqlite",
+        "mediatype": SQLITE_MEDIATYPE,
+        "bytes": size,
+        "hash": f"sha256:{sha256}",
+        "description": SQLITE_DESCRIPTION,
+    }
+
+
 def package_descriptor(files: list[PackagedFile], *, version: str, created: dt.datetime | None,
-                       code_version: str, sources: list[dict]) -> dict:
+                       code_version: str, sources: list[dict], files_besides: list[dict] = ()) -> dict:
     descriptor: dict = {
         "$schema": DATAPACKAGE_V2,
-        "profile": "tabular-data-package",
+        # A tabular data package may hold tabular resources only; with the SQLite file it is a data package
+        # whose tables are each still a tabular data resource.
+        "profile": "data-package" if files_besides else "tabular-data-package",
         "name": PACKAGE_NAME,
         "title": PACKAGE_TITLE,
         "description": PACKAGE_DESCRIPTION,
@@ -142,7 +147,7 @@ def package_descriptor(files: list[PackagedFile], *, version: str, created: dt.d
         "licenseNote": LICENCE_NOTE,
         "sources": sources,
         "nhsLedgerCodeVersion": code_version,
-        "resources": [resource_descriptor(f) for f in files],
+        "resources": [*(resource_descriptor(f) for f in files), *files_besides],
     })
     return descriptor
 

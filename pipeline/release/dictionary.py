@@ -34,6 +34,8 @@ class ReadmeInputs:
     include_body_text: bool
     tarball_name: str
     match_rates: dict[str, dict[str, float]] = field(default_factory=dict)  # from pipeline.register.report
+    # The release's other files for people to open (the SQLite edition, the report): (path, what it is).
+    editions: list[tuple[str, str]] = field(default_factory=list)
 
 
 def render_readme(inputs: ReadmeInputs) -> str:
@@ -64,6 +66,7 @@ def _contents(inputs: ReadmeInputs) -> str:
     lines = ["## What is in this release", "", "| file | what it is |", "| --- | --- |"]
     for table, path, _ in inputs.tables:
         lines.append(f"| `{path}` | {_cell(table.description)} |")
+    lines += [f"| `{path}` | {_cell(what)} |" for path, what in inputs.editions]
     lines += [
         "| `datapackage.json` | Frictionless Data Package: every resource's schema, keys, checksum and size |",
         "| `CHANGES.md` | what changed since the previous release |",
@@ -126,7 +129,29 @@ savings.join(organisations.select("org_id", "name"), on="org_id").group_by("name
 ```
 
 pandas reads the same files with `pandas.read_parquet`. Rows in every file are sorted by the table's
-primary key."""
+primary key.{_browse(inputs)}"""
+
+
+def _browse(inputs: ReadmeInputs) -> str:
+    paths = {path for path, _ in inputs.editions}
+    text = ""
+    if "data/nhs_ledger.sqlite" in paths:
+        text += """
+
+In a web page, with [Datasette](https://datasette.io/) (`pip install datasette`), from this folder:
+
+```sh
+datasette serve --immutable data/nhs_ledger.sqlite --metadata datasette.json   # http://127.0.0.1:8001/
+```
+
+`figures` is the place to start; the cookbook's queries are on the database page. Any SQLite client reads the
+file too."""
+    if "report/index.html" in paths:
+        text += """
+
+`report/index.html` is a static report (charts, and a page per body with every claim and its source) that opens
+in a browser with no network."""
+    return text
 
 
 def _row_counts(inputs: ReadmeInputs) -> str:

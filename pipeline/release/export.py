@@ -18,7 +18,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from pipeline.release.version import ReleaseError
-from pipeline.publish.database import DUCKDB_FILE, sql_identifier
+from pipeline.publish.database import sql_identifier
 from schemas import REGISTRY
 from schemas.polars_types import conform
 from schemas.registry import Table
@@ -48,16 +48,6 @@ def released_table(table: Table, *, include_body_text: bool) -> Table:
     # In a release the batch is an ordinary column: one file per table, no Hive folders.
     return Table(name=table.name, description=description, fields=fields, primary_key=table.primary_key,
                  foreign_keys=table.foreign_keys, partition_by=None, public=True)
-
-
-def open_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    path = warehouse / DUCKDB_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"no DuckDB file at {path}: build the warehouse first (nhs-ledger build)")
-    connection = duckdb.connect(str(path), read_only=True)
-    # Timestamps leave DuckDB in the session's zone; UTC keeps them as the registry stores them.
-    connection.execute("SET TimeZone = 'UTC'")
-    return connection
 
 
 def check_columns(connection: duckdb.DuckDBPyConnection, table: Table) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Iterator
 
 from pipeline.faults import crash_point
 
-__all__ = ["WarehouseWriteError", "as_machine_fault", "replacing", "write_bytes"]
+__all__ = ["WarehouseWriteError", "as_machine_fault", "replace_folder", "replacing", "write_bytes"]
 
 # Failures of the machine, not of the code: said in one line, with what they left (nothing changed).
 _MACHINE_FAULTS = {
@@ -91,3 +92,17 @@ def write_bytes(target: Path, data: bytes, *, mtime_ns: int | None = None, mode:
     """`target` holds `data`, whole, or is as it was."""
     with replacing(target, mtime_ns=mtime_ns, mode=mode) as temporary:
         temporary.write_bytes(data)
+
+
+def replace_folder(building: Path, target: Path) -> None:
+    """Put the finished folder `building` in `target`'s place, readable by all (mkdtemp made it private): one
+    rename when `target` is new; else the old folder is moved aside first and removed only once the new one is in."""
+    os.chmod(building, 0o755)
+    if not target.exists():
+        os.replace(building, target)
+        return
+    doomed = target.with_name(f".replaced-{target.name}")
+    shutil.rmtree(doomed, ignore_errors=True)
+    os.replace(target, doomed)
+    os.replace(building, target)
+    shutil.rmtree(doomed, ignore_errors=True)

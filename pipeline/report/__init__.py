@@ -1,0 +1,13 @@
+"""The static report of a warehouse: `index.html` with the headline charts and every body that has figures, and
+`bodies/<org_id>.html` per body, with `style.css`. It opens offline: the charts are inline SVG, the stylesheet is
+the one local file, and nothing is loaded from anywhere.
+
+`build_report(warehouse, out)` is the entry point (`nhs-ledger report`, `make report`, and every release). One
+job per module: `reading` (the columns it reads), `summaries` (the numbers behind charts and lists), `charts`
+(the Vega-Lite specs), `svg` (drawing them), `index_page` and `body_page` (the pages), `markup` (escaped HTML),
+`money` (sums and dates as printed), `style` (the stylesheet). The same warehouse gives the same bytes.
+"""
+
+from pipeline.report.build import build_report
+
+__all__ = ["build_report"]

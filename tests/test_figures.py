@@ -76,11 +76,20 @@ def test_a_range_as_the_best_claim_gives_its_bounds_and_no_single_amount():
 def test_an_undated_report_is_never_the_latest_and_ties_go_to_the_lowest_fact_id():
     figure = one(reconcile(claims(
         claim("planned", 5e6, fact_id="def_" + "1" * 16),
-        claim("planned", 4e6, fact_id="def_" + "3" * 16, published_on=JUNE),
+        claim("planned", 4.5e6, fact_id="def_" + "3" * 16, published_on=JUNE),
         claim("planned", 4.5e6, fact_id="def_" + "2" * 16, published_on=JUNE),
     )))
-    assert figure["best_fact_id"] == "def_" + "2" * 16  # one day, one precision: the lowest id
+    assert figure["best_fact_id"] == "def_" + "2" * 16  # one day, one precision, one amount: the lowest id
     assert (figure["first_reported_on"], figure["last_reported_on"]) == (JUNE, JUNE)
+
+
+def test_claims_level_on_date_and_precision_go_to_the_largest_amount():
+    # One article: "£5.5m more, on top of £67m of planned cuts" are a part and a total of one target.
+    figure = one(reconcile(claims(
+        claim("target", 67e6, fact_id="sav_" + "9" * 16, article_id="1" * 16, published_on=JUNE),
+        claim("target", 5.5e6, fact_id="sav_" + "1" * 16, article_id="1" * 16, published_on=JUNE),
+    )))
+    assert (figure["amount_gbp"], figure["n_articles"], figure["disputed"]) == (67e6, 1, True)
 
 
 def test_claims_are_never_averaged_and_a_spread_over_the_threshold_is_disputed():

@@ -84,7 +84,10 @@ def reconcile(claims: pl.DataFrame, organisations: pl.DataFrame | None = None) -
         pl.when(latest).then(pl.col("_recency")).otherwise(pl.col("_imprecision")).alias("_k1"),
         pl.when(latest).then(pl.col("_imprecision")).otherwise(pl.col("_digits")).alias("_k2"),
         pl.when(latest).then(pl.col("_digits")).otherwise(pl.col("_recency")).alias("_k3"),
-    ).sort([*FIGURE_KEY, "_k1", "_k2", "_k3", "fact_id"], nulls_last=True)
+        # Claims of one day and one precision are mostly of one article, where two sums of one key are a total
+        # and a part of it (or a figure and its revision) more often than two reports of one number: the total.
+        (-pl.coalesce("amount_gbp", "amount_high_gbp")).alias("_k4"),
+    ).sort([*FIGURE_KEY, "_k1", "_k2", "_k3", "_k4", "fact_id"], nulls_last=True)
     low = pl.coalesce("amount_gbp", "amount_low_gbp")
     high = pl.coalesce("amount_gbp", "amount_high_gbp")
     figures = ranked.group_by(FIGURE_KEY, maintain_order=True).agg(

@@ -49,7 +49,7 @@ def write_sqlite(target: Path, tables: Iterable[TableRows]) -> Path:
             written = {rows.table.name: _write_table(connection, rows) for rows in tables}
             for rows in tables:
                 _index(connection, rows.table, written[rows.table.name])
-            _views(connection, written)
+            _views(connection)
             connection.commit()
         finally:
             connection.close()
@@ -122,7 +122,7 @@ def _index(connection: sqlite3.Connection, table: Table, fields: list[Field]) ->
         connection.execute(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')")
 
 
-def _views(connection: sqlite3.Connection, written: dict[str, list[Field]]) -> None:
+def _views(connection: sqlite3.Connection) -> None:
     """The DuckDB file's views, whose SQL SQLite reads as well (a test keeps it so), over the tables written."""
     for name, sql in VIEWS.items():
         try:

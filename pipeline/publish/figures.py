@@ -34,19 +34,19 @@ _FACT_COLUMNS = CLAIM_COLUMNS[2:-1]
 
 
 @cache
+def _rule_rows() -> tuple[dict[str, str], ...]:
+    return tuple(read_rows("figure_rules.csv", strip=True,
+                           header=["rule_id", "kind", "measures", "description", "example"]))
+
+
 def figure_rules() -> dict[str, tuple[str, str]]:
     """measure -> (rule id, kind) for figures of several claims; the kind `only` is the rule of a single claim."""
-    rules = {}
-    for row in read_rows("figure_rules.csv", strip=True, header=["rule_id", "kind", "measures", "description",
-                                                                 "example"]):
-        if row["kind"] != "only":
-            rules.update({measure: (row["rule_id"], row["kind"]) for measure in row["measures"].split()})
-    return rules
+    return {measure: (row["rule_id"], row["kind"]) for row in _rule_rows() if row["kind"] != "only"
+            for measure in row["measures"].split()}
 
 
-@cache
 def single_claim_rule() -> str:
-    return next(row["rule_id"] for row in read_rows("figure_rules.csv") if row["kind"] == "only")
+    return next(row["rule_id"] for row in _rule_rows() if row["kind"] == "only")
 
 
 def read_claims(warehouse: Path) -> pl.DataFrame:

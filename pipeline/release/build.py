@@ -188,6 +188,7 @@ def _write_changes(folder: Path, version: str, contents: _Contents, previous_dir
     frame = contents.diff.frame()
     export.write_parquet(frame, folder / CHANGES_DATA, diff.CHANGES_TABLE.name)
     contents.exported.append(export.ExportedTable(diff.CHANGES_TABLE, CHANGES_DATA, frame.height))
+    contents.frames[diff.CHANGES_TABLE.name] = frame  # the SQLite edition holds it too
     (folder / CHANGES_FILE).write_text(changelog.render_changes(contents.diff, version), encoding="utf-8",
                                        newline="\n")
 
@@ -196,9 +197,8 @@ def _write_editions(folder: Path, warehouse: Path, version: str, contents: _Cont
     """The same tables as one SQLite file with its Datasette metadata, and the static HTML report."""
     from pipeline.report import build_report  # late: its chart libraries take a while to import
 
-    frames = {**contents.frames, diff.CHANGES_TABLE.name: contents.diff.frame()}
     tables = [e.table for e in contents.exported]
-    write_sqlite(folder / SQLITE_DATA, [TableRows(table, [frames[table.name]]) for table in tables])
+    write_sqlite(folder / SQLITE_DATA, [TableRows(table, [contents.frames[table.name]]) for table in tables])
     metadata = datasette_metadata(SQLITE_DATA.stem, tables, version=version)
     (folder / DATASETTE_METADATA).write_text(_json(metadata), encoding="utf-8", newline="\n")
     build_report(warehouse, folder / Path(REPORT_INDEX).parent)

@@ -68,12 +68,8 @@ def _bodies(data, bodies) -> list[Body]:
     claims = summaries.claims_by_body(data.claims)
     figures = {key[0]: part for key, part in data.figures.partition_by("org_id", as_dict=True).items()} \
         if not data.figures.is_empty() else {}
-    successions = data.successions
-    empty_claims = data.claims.clear()
-    result = []
-    for org_id in bodies["org_id"].to_list():
-        touching = successions.filter((successions["predecessor_org_id"] == org_id)
-                                      | (successions["successor_org_id"] == org_id))
-        result.append(Body(org_id, registers.get(org_id, {}), summaries.figures_of_body(figures[org_id]),
-                           claims.get(org_id, empty_claims), touching, names, pages))
-    return result
+    successions = summaries.successions_by_body(data.successions)
+    empty_claims, no_successions = data.claims.clear(), data.successions.clear()
+    return [Body(org_id, registers.get(org_id, {}), summaries.figures_of_body(figures[org_id]),
+                 claims.get(org_id, empty_claims), successions.get(org_id, no_successions), names, pages)
+            for org_id in bodies["org_id"].to_list()]

@@ -80,6 +80,16 @@ def sort_claims(claims: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def successions_by_body(successions: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """org_id -> the successions that name it, on either side: one pass, as for the claims."""
+    sides = pl.concat([successions.with_columns(pl.col(side).alias("_body"))
+                       for side in ("predecessor_org_id", "successor_org_id")])
+    if sides.is_empty():
+        return {}
+    return {key[0]: part.drop("_body").unique(maintain_order=True)
+            for key, part in sides.partition_by("_body", as_dict=True).items()}
+
+
 def claims_by_body(claims: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """org_id -> its claims in page order: one pass over the claims, where filtering per body would be one each."""
     if claims.is_empty():

@@ -49,6 +49,14 @@ class _LockedExecutor(Executor):
     def get_step_event_or_retry_event(self, *args, **kwargs):
         return self._inner.get_step_event_or_retry_event(*args, **kwargs)
 
+    def __getattr__(self, name):
+        # An executor's own loop reads its settings from `plan_context.executor`, which is this wrapper (the
+        # Celery executor's `app_args()`): whatever the wrapper lacks is the inner executor's.
+        inner = self.__dict__.get("_inner")
+        if inner is None:
+            raise AttributeError(name)
+        return getattr(inner, name)
+
 
 def locked(inner: dg.ExecutorDefinition, warehouse_dir: str) -> dg.ExecutorDefinition:
     """`inner`, with the warehouse `warehouse_dir` (unless a run configures another) locked for each run."""

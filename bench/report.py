@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bench.figures import _calls, _cpu, _gib, _pct, _s, _status
 from bench.settings import TARGET_SIZE
+from bench.warc import render_warc
 
 # ---------------------------------------------------------------- the report
 
@@ -184,6 +185,8 @@ def render(results: dict) -> str:
             lines += ["", f"Not timed (moved or renamed in the engine): {', '.join(profile['missing_hooks'])}."]
     else:
         lines.append("No stage profile: no build finished" + (" (--plain runs the CLI without timers)." if cfg["plain_cli"] else "."))
+
+    lines += render_warc(results.get("warc"))
 
     lines += ["", "## Notes", ""]
     timed = [(g["articles"], g["seconds"] if not g["cached"] else g.get("seconds_when_generated"), g["cached"],

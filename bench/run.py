@@ -52,6 +52,7 @@ from bench.measurement import cli_run, measure
 from bench.raw_folder import DEFAULT_BATCH_SIZE, DEFAULT_SEED, generate
 from bench.report import render
 from bench.settings import ROOT, TARGETS, log
+from bench.warc import warc_benchmark
 
 # The benchmark's public API, importable from here (`from bench import run as bench_run`). `build` and `run`
 # look `cli_run` up in this module, so replacing `bench.run.cli_run` fakes every command a run measures.
@@ -109,7 +110,7 @@ def environment() -> dict:
 def run(*, sizes: list[int], workdir: Path, out_dir: Path | None, label: str, seed: int = DEFAULT_SEED,
         batch_size: int = DEFAULT_BATCH_SIZE, extract_articles: int = 2000, incremental: int = 1000,
         timeout: float = 1800.0, plain: bool = False, release: bool = True, noop: bool = True,
-        snapshot: bool = True) -> dict:
+        snapshot: bool = True, warc_pages: int = 2000) -> dict:
     """Measure everything; write `<out_dir>/<date>[-label].json` and `.md` (unless out_dir is None)."""
     workdir.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now(dt.timezone.utc)
@@ -123,6 +124,7 @@ def run(*, sizes: list[int], workdir: Path, out_dir: Path | None, label: str, se
         "date": started.date().isoformat(), "started_at": started.isoformat(timespec="seconds"), "label": label,
         "config": {"sizes": sizes, "seed": seed, "batch_size": batch_size, "extract_articles": extract_articles,
                    "incremental_articles": incremental, "timeout_s": timeout, "plain_cli": plain,
+                   "warc_pages": warc_pages,
                    "workdir": str(workdir)},
         "environment": environment(), "targets_defined": TARGETS, "generation": [], "builds": [],
     }
@@ -190,6 +192,8 @@ def run(*, sizes: list[int], workdir: Path, out_dir: Path | None, label: str, se
             result["profile"] = stage_profile(result)
             results["incremental"] = result
 
+    if warc_pages:
+        results["warc"] = warc_benchmark(workdir, warc_pages, timeout=timeout, plain=plain, run_cli=cli_run)
     results["scaling"] = scaling(results["builds"])
     results["targets"] = targets(results)
     largest_ok = [b for b in results["builds"] if b["status"] == "ok" and b.get("profile")]
@@ -222,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extract-articles", type=int, default=None, help="articles for the extraction "
                         "benchmark (default 2,000; 1,000 with --quick)")
     parser.add_argument("--incremental", type=int, default=1000, help="articles added in the incremental build")
+    parser.add_argument("--warc-pages", type=int, default=None, help="pages about NHS money in the web archive "
+                        "benchmark (default 2,000; 400 with --quick; 0 skips it)")
     parser.add_argument("--plain", action="store_true", help="run `python -m cli` itself (no stage timers)")
     parser.add_argument("--live", action="store_true", help="run the builds from the working tree, not from a "
                         "snapshot of it taken at the start (edits during the run then change what is measured)")
@@ -246,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     extract = args.extract_articles or (1000 if args.quick else 2000)
     results = run(sizes=sizes, workdir=args.workdir, out_dir=args.out_dir, label=label, seed=args.seed,
                   batch_size=args.batch_size, extract_articles=extract, incremental=args.incremental,
-                  timeout=args.timeout, plain=args.plain, snapshot=not args.live)
+                  timeout=args.timeout, plain=args.plain, snapshot=not args.live,
+                  warc_pages=args.warc_pages if args.warc_pages is not None else (400 if args.quick else 2000))
     print(results["markdown"])
     for path in results.get("written", []):
         log(f"wrote {path}")

@@ -16,6 +16,7 @@ import threading
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
+from cli.fetch import add_fetch_command
 from pipeline.warehouse.lock import EXIT_LOCKED, WarehouseLocked, WarehouseUnwritable
 
 EXIT_USAGE = 2
@@ -133,6 +134,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--full", action="store_true", help="reprocess every batch, not only new or changed ones")
     build.add_argument("--reference", type=Path, default=None,
                        help="folder of ODS extracts for the organisation register (default: RAW/reference if present)")
+    build.add_argument("--domains", default=None, metavar="FILE|all",
+                       help="hosts whose pages web archive (WARC) files are read for: a file of domains, one a line, "
+                            "or 'all' (default: UK news and NHS sites, pipeline/data/news_domains.csv)")
     _add_wait(build)
     build.set_defaults(handler=_build)
 
@@ -194,6 +198,8 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--only", default=None, help="comma-separated extract names, e.g. etr,eccg,succ")
     _add_wait(fetch)
     fetch.set_defaults(handler=_reference_fetch)
+
+    add_fetch_command(commands)
     return parser
 
 
@@ -222,6 +228,8 @@ def _build(args: argparse.Namespace) -> int:
         raise CliError(f"raw folder not found: {raw}")
     if args.reference is not None and not args.reference.is_dir():
         raise CliError(f"reference folder not found: {args.reference}")
+    if args.domains is not None:
+        _use_domains(args.domains)
     from pipeline.progress import terminal_progress
 
     from assets.materialise import materialise
@@ -236,6 +244,18 @@ def _build(args: argparse.Namespace) -> int:
     print(render_summary(summary))
     print(render_batches(result))
     return 0 if success else EXIT_FAILED
+
+
+def _use_domains(setting: str) -> None:
+    """Name the allow-list in the environment, where every step of the build, in whatever process, reads it."""
+    from pipeline.ingest.warc_domains import DOMAINS_ENV, EVERY_HOST, DomainListError, check
+
+    value = EVERY_HOST if setting.strip().lower() == EVERY_HOST else str(Path(setting).resolve())
+    try:
+        check(value)
+    except DomainListError as exc:
+        raise CliError(str(exc)) from None
+    os.environ[DOMAINS_ENV] = value
 
 
 def render_batches(result) -> str:

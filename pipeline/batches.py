@@ -44,8 +44,10 @@ from urllib.parse import quote, unquote
 import polars as pl
 
 from pipeline.extract import gazetteer
+from pipeline.ingest import warc_domains
 from pipeline.ingest.inventory import RawFile
 from pipeline.ingest.inventory import list_raw_files as inventory_list_raw_files
+from pipeline.ingest.warc import is_warc
 from pipeline.versions import code_fingerprint
 from pipeline.warehouse import batch_state
 from pipeline.warehouse import run_log as runs
@@ -135,6 +137,8 @@ def batch_inputs(files: list[RawFile]) -> list[tuple[str, str]]:
 # The reference data is an input of every batch's extraction (`pipeline.extract.gazetteer`): a pseudo-input no
 # file's source path can be.
 _REFERENCE_INPUT = "\x00reference"
+# So is the allow-list of domains of every batch with a web archive file (`pipeline.ingest.warc_domains`).
+_DOMAINS_INPUT = "\x00domains"
 
 
 def batch_run_id(batch: str, files: list[RawFile], reference: str | None = None) -> str:
@@ -142,7 +146,15 @@ def batch_run_id(batch: str, files: list[RawFile], reference: str | None = None)
     inputs = batch_inputs(files)
     if reference is not None:
         inputs.append((_REFERENCE_INPUT, reference))
+    domains = _domains_read(files)
+    if domains is not None:
+        inputs.append((_DOMAINS_INPUT, domains))
     return runs.run_id_for(batch, inputs)
+
+
+def _domains_read(files: list[RawFile]) -> str | None:
+    """The fingerprint of the allow-list of domains, when the batch has a web archive file that reads it."""
+    return warc_domains.fingerprint() if any(is_warc(raw.source_path) for raw in files) else None
 
 
 def reference_fingerprint(reference: Path | None) -> str | None:
@@ -160,7 +172,8 @@ def indexed_run_id(warehouse: Path, batch: str, files: list[RawFile], reference:
     last derived (the digest index, brought up to date): a look at an unchanged archive reads no input."""
     started = time.time_ns()
     stats, newest = _stat_signature(files)
-    recorded = {"batch": batch, "stats": stats, "code": code_fingerprint(), "reference": reference}
+    recorded = {"batch": batch, "stats": stats, "code": code_fingerprint(), "reference": reference,
+                "domains": _domains_read(files)}
     index, written = _digest_index(warehouse, batch)
     if index is not None and {k: index.get(k) for k in recorded} == recorded and newest < written - _RACY_NS:
         return index["run_id"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Logical types, mapped once to each target system in the generators.
-LOGICAL_TYPES = ("string", "integer", "number", "date", "datetime", "boolean", "list[string]")
+LOGICAL_TYPES = ("string", "integer", "big integer", "number", "date", "datetime", "boolean", "list[string]")
 
 FY_PATTERN = r"^\d{4}/\d{2}$"
 HEX16_PATTERN = r"^[0-9a-f]{16}$"

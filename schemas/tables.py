@@ -23,8 +23,11 @@ SAVING_MEASURES = ("target", "potential", "achieved", "shortfall")
 DEFICIT_MEASURES = ("forecast", "actual", "planned")
 SOURCE_FORMATS = ("txt", "html", "jsonl", "warc")
 # Where an article's publication date came from, in the order the reader trusts them (pipeline/ingest/readers.py).
-PUBLISHED_ON_SOURCES = ("jsonl", "html_meta", "dateline", "url")
+PUBLISHED_ON_SOURCES = ("jsonl", "html_meta", "dateline", "url", "warc_date")
 FACT_TABLES = ("savings", "deficits")
+# What became of a web archive's record (pipeline.ingest.warc.OUTCOMES, in the same order).
+WARC_OUTCOMES = ("read", "off topic", "outside domains", "not html", "redirect", "error status", "other status",
+                 "not http", "not a response", "broken")
 REJECTION_REASONS = (
     "empty", "binary", "undecodable", "unsupported format", "too large",
     "unreadable record", "duplicate", "outside raw folder", "no text",
@@ -37,7 +40,8 @@ def _batch() -> Field:
     return Field(
         "batch", "string",
         "The batch folder under the raw directory that the input arrived in (`_root` for files "
-        "directly in it); the Parquet partition key.",
+        "directly in it; a web archive file is a batch of its own, named by its path); the Parquet "
+        "partition key.",
         example="2024-03-week-1",
     )
 
@@ -129,7 +133,8 @@ REGISTRY.add(Table(
               "field), `html_meta` (the page's metadata, or a date in its URL as the HTML date finder reads it), "
               "`dateline` (a date line at the top of the text, \"Last Updated: 27 January 2006\", \"Published 14 "
               "March 2016\", a lone date under the headline), `url` (a date the article's URL is built on, "
-              "`/2016/mar/14/`); null when no date was found.", nullable=True, enum=PUBLISHED_ON_SOURCES),
+              "`/2016/mar/14/`), `warc_date` (for a page of a web archive that gives none of these, the date it was "
+              "archived); null when no date was found.", nullable=True, enum=PUBLISHED_ON_SOURCES),
         _batch(),
     ),
 ))
@@ -147,6 +152,31 @@ REGISTRY.add(Table(
         Field("content_sha256", "string", "SHA-256 of the raw bytes, when they could be read.", nullable=True,
               pattern=r"^[0-9a-f]{64}$"),
         Field("run_id", "string", "The run that rejected it.", pattern=r"^run_[0-9a-f]{16}$"),
+        _batch(),
+    ),
+))
+
+REGISTRY.add(Table(
+    name="warc_records",
+    description="One row per web archive file and outcome: how many of the file's records were read as pages "
+                "(each an article or a rejected input) and how many were passed over, and why. Every record "
+                "of every WARC file is counted in exactly one row.",
+    primary_key=("source_path", "outcome"),
+    partition_by="batch",
+    fields=(
+        Field("source_path", "string", "The WARC file, relative to the raw directory.",
+              example="cc-news/CC-NEWS-20261101000000-00001.warc.gz"),
+        Field("outcome", "string", "What became of the records: `read` (an HTML page with status 200 on an "
+              "allowed host that passed the topic test: one row of `articles` or `rejected_inputs` each, with "
+              "`source_path` `<file>#<byte offset>`), `off topic` (no pound figure or no NHS word), `outside "
+              "domains` (a host not on the allow-list), `not html`, `redirect` (3xx), `error status` (4xx, "
+              "5xx), `other status`, `not http` (a response of another protocol), `not a response` (warcinfo, "
+              "request, metadata, revisit and resource records), `broken` (the record where the file stopped "
+              "being readable: also a row of `rejected_inputs`).", enum=WARC_OUTCOMES),
+        Field("n_records", "integer", "How many records had this outcome.", unit="records", minimum=1),
+        Field("n_bytes", "big integer", "Their content lengths as the records declare them, summed.", unit="bytes",
+              minimum=0),
+        Field("run_id", "string", "The run that read the file.", pattern=r"^run_[0-9a-f]{16}$"),
         _batch(),
     ),
 ))

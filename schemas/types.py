@@ -27,6 +27,8 @@ class LogicalType:
 TYPES: dict[str, LogicalType] = {t.name: t for t in (
     LogicalType("string", pl.Utf8(), "VARCHAR", "string", "string", "TEXT"),
     LogicalType("integer", pl.Int32(), "INTEGER", "integer", "integer (32-bit)", "INTEGER"),
+    # Counts that can pass two thousand million: the bytes of a month of a web archive.
+    LogicalType("big integer", pl.Int64(), "BIGINT", "integer", "integer (64-bit)", "INTEGER"),
     LogicalType("number", pl.Float64(), "DOUBLE", "number", "number (double)", "REAL"),
     LogicalType("date", pl.Date(), "DATE", "date", "date", "TEXT"),
     LogicalType("datetime", pl.Datetime("us", "UTC"), "TIMESTAMPTZ", "datetime", "timestamp (UTC)", "TEXT"),

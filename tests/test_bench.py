@@ -153,11 +153,14 @@ def test_the_report_has_every_section(real_build, monkeypatch):
     monkeypatch.setattr(bench_run, "cli_run", fake_cli_run)
     out = work / "results"
     results = bench_run.run(sizes=[10, 20], workdir=work, out_dir=out, label="test", batch_size=10,
-                            extract_articles=20, incremental=10, timeout=300)
+                            extract_articles=20, incremental=10, timeout=300, warc_pages=16)
     data = json.loads((out / f"{results['date']}-test.json").read_text())
     for key in ("environment", "generation", "extraction", "builds", "release", "noop", "incremental", "scaling",
-                "targets", "profile"):
+                "targets", "profile", "warc"):
         assert data.get(key), key
+    # The web archives' reading is measured for real (the build's figures are the fake's): every page read.
+    assert data["warc"]["reading"]["articles"] == 16 and data["warc"]["reading"]["mb_per_s"] > 0
+    assert data["warc"]["passing_over"]["articles"] == 0
     assert data["extraction"]["articles"] == 20 and data["extraction"]["recognisers"]
     assert data["extraction"]["cprofile_top"]
     assert [t["target"] for t in data["targets"]] == [
@@ -169,5 +172,6 @@ def test_the_report_has_every_section(real_build, monkeypatch):
     assert not (raw / "2011-03").exists()  # the added batch is removed again, the cached folder stays as generated
     markdown = (out / f"{results['date']}-test.md").read_text()
     for heading in ("## Targets", "## Extraction alone", "## End-to-end builds", "## How cost grows with N",
-                    "## Profile", "The three most expensive stages", "release", "incremental"):
+                    "## Profile", "The three most expensive stages", "release", "incremental",
+                    "## Web archives", "MB of WARC/s"):
         assert heading in markdown

@@ -64,7 +64,7 @@ def test_every_job_and_op_name_is_unique_when_the_ui_loads_the_repository():
     assert {job.name for job in repository.get_all_jobs()} >= {"build", "process_batches", "publish_all", "cut_release"}
 
 
-BATCH_ASSETS = {"articles", "rejected_inputs", "mention_candidates", "fact_candidates", "fact_evidence"}
+BATCH_ASSETS = {"articles", "rejected_inputs", "warc_records", "mention_candidates", "fact_candidates", "fact_evidence"}
 
 
 def test_the_batch_layers_are_partitioned_by_batch_and_the_rest_spans_every_batch():

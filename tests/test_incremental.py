@@ -24,7 +24,7 @@ from schemas import REGISTRY
 
 SAMPLE = Path(__file__).resolve().parent.parent / "raw"
 RUN_TIMES = ("started_at", "finished_at", "dagster_run_id")
-BATCH_TABLES = ("articles", "rejected_inputs", "mention_candidates", "fact_candidates", "fact_evidence")
+BATCH_TABLES = ("articles", "rejected_inputs", "warc_records", "mention_candidates", "fact_candidates", "fact_evidence")
 
 
 # ---------------------------------------------------------------------------------------------- helpers

@@ -7,7 +7,8 @@ Each is a rule of one table's rows that is about what the rows mean, not about t
 * an organisation's members, its ODS code where set, and its dates of existence;
 * no body succeeds itself;
 * every fact has exactly one primary statement;
-* a figure's claims exist, its best claim is one of them, it counts them, and its best value lies in their range.
+* a figure's claims exist, its best claim is one of them, it counts them, and its best value lies in their range;
+* each web archive's records read, and the one where it broke, are each one row of articles or rejected inputs.
 """
 
 from __future__ import annotations
@@ -124,6 +125,23 @@ def _figures(figures: pl.DataFrame, tables: Tables) -> list[CheckResult]:
     ]
 
 
+def _warc_records(counts: pl.DataFrame, tables: Tables) -> list[CheckResult]:
+    # A record read becomes an article or a rejected input, and so does the record where a file broke, each with
+    # the source path `<file>#<offset>`: their number per file is the counts' for those two outcomes.
+    rows = pl.concat([tables.columns(table, ["source_path"]) for table in ("articles", "rejected_inputs")])
+    landed = (rows.filter(pl.col("source_path").str.contains("#", literal=True))
+              .select(pl.col("source_path").str.replace(r"#[^#]*$", "").alias("source_path"))
+              .group_by("source_path").len("landed"))
+    expected = (counts.filter(pl.col("outcome").is_in(["read", "broken"]))
+                .group_by("source_path").agg(pl.col("n_records").sum().cast(pl.Int64).alias("expected")))
+    files = counts.select("source_path").unique()
+    joined = (files.join(expected, on="source_path", how="left").join(landed, on="source_path", how="left")
+              .with_columns(pl.col("expected").fill_null(0), pl.col("landed").fill_null(0).cast(pl.Int64)))
+    return [CheckResult("warc_records_read_landed", "warc_records", "each WARC file's records read or broken are "
+                        "as many rows of articles and rejected_inputs (`<file>#<offset>`)",
+                        joined.filter(pl.col("expected") != pl.col("landed")))]
+
+
 @dataclass(frozen=True)
 class Invariants:
     """A table's hand-written rules across rows, and the columns they read (of a partitioned table, which they
@@ -136,6 +154,7 @@ TABLE_INVARIANTS = {
     "organisations": Invariants(("org_id", "ods_code", "member_org_ids", "valid_from", "valid_to"), _organisations),
     "org_successions": Invariants(("predecessor_org_id", "successor_org_id", "effective_on"), _successions),
     "fact_evidence": Invariants(("fact_id", "is_primary"), _statements),
+    "warc_records": Invariants(("source_path", "outcome", "n_records"), _warc_records),
     "figures": Invariants(("figure_id", "best_fact_id", "fact_ids", "n_reports", "fy_start", "fy_end", "amount_gbp",
                            "amount_low_gbp", "amount_high_gbp", "min_gbp", "max_gbp"), _figures),
 }

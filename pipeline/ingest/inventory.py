@@ -2,6 +2,9 @@
 
 A batch is a first-level folder under the raw directory (an archive arrives one
 folder at a time); files directly in the raw directory form the batch `_root`.
+A web archive file (`.warc`, `.warc.gz`) is a batch of its own, named by its path:
+a month of a crawl is hundreds of such files of a gigabyte each, and one partition
+a file is what lets an executor spread them over processes and machines.
 Nothing is dropped here: files that cannot even be listed safely (links that
 point outside the raw folder, unreadable files) are returned with the reason so
 the reader records them as rejected inputs.
@@ -16,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT_BATCH = "_root"
+# Web archive files, each a batch of its own.
+WARC_SUFFIXES = (".warc", ".warc.gz")
 # Files a user or an editor leaves beside the articles that are not inputs.
 IGNORED_NAMES = frozenset({"README.md", "EXPECTED.md", ".DS_Store", "Thumbs.db", ".gitkeep"})
 IGNORED_DIRS = frozenset({"reference", ".git", "__pycache__"})
@@ -31,6 +36,8 @@ class RawFile:
 
 
 def batch_of(source_path: str) -> str:
+    if source_path.lower().endswith(WARC_SUFFIXES):
+        return source_path
     parts = source_path.split("/")
     return parts[0] if len(parts) > 1 else ROOT_BATCH
 

@@ -18,6 +18,7 @@ from pipeline.ingest.clean import clean_page_text
 from pipeline.ingest.datelines import find_dateline, url_date
 from pipeline.ingest.html import extract_html
 from pipeline.ingest.inventory import RawFile, article_id_from_sha256, sha256_hex
+from pipeline.ingest.warc import WARC_SUFFIXES, Break, Page, RecordCount, is_warc, read_warc
 
 # One article larger than this is not news copy; the cap also bounds memory per input.
 MAX_ARTICLE_BYTES = 5_000_000
@@ -67,7 +68,16 @@ class Unreadable(Exception):
 def read_batch(files: list[RawFile], known_article_ids: dict[str, str] | None = None) -> tuple[list[Article], list[Rejection]]:
     """Read one batch of raw files. `known_article_ids` maps ids already ingested to their source path,
     so an input identical to an earlier one is recorded as a duplicate rather than ingested twice."""
-    return settle_duplicates([item for raw in files for item in read_file(raw)], known_article_ids or {})
+    return settle_duplicates(_inputs([item for raw in files for item in read_file(raw)]), known_article_ids or {})
+
+
+def _inputs(items: list[Article | Rejection | RecordCount]) -> list[Article | Rejection]:
+    return [item for item in items if not isinstance(item, RecordCount)]
+
+
+def record_counts(items: list[Article | Rejection | RecordCount]) -> list[RecordCount]:
+    """The `warc_records` rows among what a batch's files read as."""
+    return [item for item in items if isinstance(item, RecordCount)]
 
 
 def settle_duplicates(items: list[Article | Rejection], known_article_ids: dict[str, str]
@@ -79,7 +89,7 @@ def settle_duplicates(items: list[Article | Rejection], known_article_ids: dict[
     seen = dict(known_article_ids)
     articles: list[Article] = []
     rejections: list[Rejection] = []
-    for item in items:
+    for item in _inputs(items):
         if isinstance(item, Article) and item.article_id in seen:
             item = Rejection(item.source_path, "duplicate", f"same bytes as {seen[item.article_id]}",
                              item.content_sha256, item.batch)
@@ -91,15 +101,19 @@ def settle_duplicates(items: list[Article | Rejection], known_article_ids: dict[
     return articles, rejections
 
 
-def read_file(raw: RawFile) -> list[Article | Rejection]:
+def read_file(raw: RawFile) -> list[Article | Rejection | RecordCount]:
+    """What one raw file reads as: its article, its records' articles, or rejections; and for a WARC file its
+    counts per outcome (`warc_records`)."""
     try:
         if raw.problem:
             reason = "outside raw folder" if "outside the raw folder" in raw.problem else "unreadable record"
             raise Unreadable(reason, raw.problem)
+        if is_warc(raw.source_path):
+            return list(_read_warc(raw))
         source_format = FORMAT_BY_SUFFIX.get(raw.path.suffix.lower())
         if source_format is None:
             raise Unreadable("unsupported format", f"no reader for files ending {raw.path.suffix or '(no suffix)'!r}; "
-                             f"supported: {', '.join(sorted(FORMAT_BY_SUFFIX))}")
+                             f"supported: {', '.join(sorted([*FORMAT_BY_SUFFIX, *WARC_SUFFIXES]))}")
         if source_format == "jsonl":
             return list(_read_jsonl(raw))
         data = _read_bytes(raw, MAX_ARTICLE_BYTES)
@@ -128,14 +142,16 @@ def _read_bytes(raw: RawFile, limit: int) -> bytes:
 
 def _article_from_document(data: bytes, source_path: str, source_format: str, batch: str,
                            url: str | None = None, title: str | None = None,
-                           published_on: dt.date | None = None, identity: bytes | None = None) -> Article:
+                           published_on: dt.date | None = None, identity: bytes | None = None,
+                           archived_on: dt.date | None = None) -> Article:
     """The article in `data`; `identity` is the raw input it is identified by (default: `data` itself).
-    A `published_on` given is a JSON Lines record's own date."""
+    A `published_on` given is a JSON Lines record's own date; `archived_on`, a web archive's record date,
+    is the date of last resort, when the page gives none of its own."""
     if not data.strip():
         raise Unreadable("empty", "the input has no content" if not data else "the input is only white space")
     text = decode_text(data)
     published_on_source = None if published_on is None else "jsonl"
-    if source_format == "html" or _HTML_START.match(data[:2048]):
+    if source_format in ("html", "warc") or _HTML_START.match(data[:2048]):
         source_format = "html" if source_format == "txt" else source_format
         page = extract_html(data)
         if page is None or not page.text.strip():
@@ -154,6 +170,8 @@ def _article_from_document(data: bytes, source_path: str, source_format: str, ba
     if published_on is None:
         # Read from the text before cleaning: a date line is furniture the cleaner may drop.
         published_on, published_on_source = _own_date(text, url)
+    if published_on is None and archived_on is not None:
+        published_on, published_on_source = archived_on, "warc_date"
     content_sha256 = sha256_hex(data if identity is None else identity)
     return Article(
         article_id=article_id_from_sha256(content_sha256),
@@ -240,6 +258,29 @@ def _read_jsonl(raw: RawFile):
         # A file with no record would otherwise leave no trace in either table.
         raise Unreadable("empty", "the input has no content" if not raw.size_bytes else
                          "the JSON Lines file holds only blank lines")
+
+
+def _read_warc(raw: RawFile):
+    for item in read_warc(raw, max_payload=MAX_ARTICLE_BYTES):
+        if isinstance(item, Page):
+            yield _article_from_page(item, raw.batch)
+        elif isinstance(item, Break):
+            # The bytes of a broken record are not a whole input: nothing to identify it by.
+            yield Rejection(item.source_path, "unreadable record", item.detail, None, raw.batch)
+        else:
+            yield item
+
+
+def _article_from_page(page: Page, batch: str) -> Article | Rejection:
+    if page.payload is None:
+        return Rejection(page.source_path, "too large", f"{page.declared_bytes:,} bytes; the limit for one article "
+                         f"is {MAX_ARTICLE_BYTES:,}", None, batch)
+    try:
+        # Identified by the page's own bytes, so the page archived and the page saved as .html are one article.
+        return _article_from_document(page.payload, page.source_path, "warc", batch, url=page.url or None,
+                                      archived_on=page.record_date)
+    except Unreadable as exc:
+        return Rejection(page.source_path, exc.reason, exc.detail, sha256_hex(page.payload), batch)
 
 
 def _article_from_record(line: bytes, line_no: int, source_path: str, batch: str) -> Article:

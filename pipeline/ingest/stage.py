@@ -1,4 +1,4 @@
-"""The ingest stage: raw folder in, `articles` and `rejected_inputs` partitions out, batch by batch.
+"""The ingest stage: raw folder in, `articles`, `rejected_inputs` and `warc_records` partitions out, batch by batch.
 
 A batch is read again only when `batches.batch_status` says so: its files or the
 code changed (its run id differs from the one stored in its partitions), or the
@@ -20,7 +20,8 @@ from pipeline.warehouse import run_log as runs
 from pipeline.warehouse import batch_state, store
 from pipeline import parallel as parallel_work
 from pipeline.ingest.inventory import RawFile
-from pipeline.ingest.readers import Article, Rejection, read_file, settle_duplicates
+from pipeline.ingest.readers import Article, Rejection, read_file, record_counts, settle_duplicates
+from pipeline.ingest.warc import RecordCount
 from schemas import REGISTRY
 
 PARTITIONED_TABLES = list(batches.PARTITIONED_TABLES)
@@ -113,13 +114,13 @@ def _needs_reading(status: batches.BatchStatus) -> bool:
     return status.reason not in (None, batches.NOT_EXTRACTED)
 
 
-def _read_files(files: tuple[RawFile, ...] | list[RawFile]) -> list[Article | Rejection]:
+def _read_files(files: tuple[RawFile, ...] | list[RawFile]) -> list[Article | Rejection | RecordCount]:
     # Runs in a worker when the job is large: reads and cleans, touches nothing in the warehouse.
     return [item for raw in files for item in read_file(raw)]
 
 
 def _ingest_one(warehouse: Path, batch: str, status: batches.BatchStatus, known: dict[str, str],
-                items: list[Article | Rejection], *, dagster_run_id: str | None) -> None:
+                items: list[Article | Rejection | RecordCount], *, dagster_run_id: str | None) -> None:
     run_id = status.run_id
     # Invalidate first: a crash from here on leaves the batch marked for reprocessing, and its candidates
     # (which may have been extracted from other articles under the same run id) for extraction.
@@ -129,20 +130,18 @@ def _ingest_one(warehouse: Path, batch: str, status: batches.BatchStatus, known:
     runs.open_run(warehouse, run_id, batch, 0, dagster_run_id)
     articles, rejections = settle_duplicates(items, known)
     runs.open_run(warehouse, run_id, batch, len(articles) + len(rejections), dagster_run_id)
-    store.write_partition(warehouse, "articles", batch, _articles_frame(articles, run_id), run_id)
-    store.write_partition(warehouse, "rejected_inputs", batch, _rejections_frame(rejections, run_id), run_id)
+    store.write_partition(warehouse, "articles", batch, _rows_frame(articles, "articles", run_id), run_id)
+    store.write_partition(warehouse, "rejected_inputs", batch, _rows_frame(rejections, "rejected_inputs", run_id),
+                          run_id)
+    store.write_partition(warehouse, "warc_records", batch, _rows_frame(record_counts(items), "warc_records", run_id),
+                          run_id)
     ids = batch_state.input_ids([a.article_id for a in articles], [r.content_sha256 for r in rejections])
     batch_state.write_batch_state(warehouse, batch, run_id, batch_state.earlier_copies(known, ids))
 
 
-def _articles_frame(articles: list[Article], run_id: str) -> pl.DataFrame:
-    rows = [{name: getattr(a, name) for name in Article.__slots__} | {"run_id": run_id} for a in articles]
-    return pl.DataFrame(rows, schema=_schema("articles"))
-
-
-def _rejections_frame(rejections: list[Rejection], run_id: str) -> pl.DataFrame:
-    rows = [{name: getattr(r, name) for name in Rejection.__slots__} | {"run_id": run_id} for r in rejections]
-    return pl.DataFrame(rows, schema=_schema("rejected_inputs"))
+def _rows_frame(items: list, table: str, run_id: str) -> pl.DataFrame:
+    rows = [{name: getattr(item, name) for name in type(item).__slots__} | {"run_id": run_id} for item in items]
+    return pl.DataFrame(rows, schema=_schema(table))
 
 
 def _schema(table: str) -> pl.Schema:

@@ -20,6 +20,7 @@ class BuildSummary:
     checks: list[tuple[str, bool]]
     step_failures: list[str] = field(default_factory=list)
     ods_match: str = ""
+    web_archive_records: dict[str, int] = field(default_factory=dict)  # warc_records outcome -> records
 
     @property
     def checks_passed(self) -> int:
@@ -34,7 +35,10 @@ def build_summary(warehouse: Path, checks: list[tuple[str, bool]], step_failures
     from pipeline.register.report import match_rates, render_match_rates
 
     ods_match = render_match_rates(match_rates(store.read_table(warehouse, "organisations")))
-    return BuildSummary(warehouse, rows, rejected, checks, step_failures, ods_match)
+    records = store.read_columns(warehouse, "warc_records", ["outcome", "n_records"])
+    by_outcome = {outcome: int(n) for outcome, n in
+                  records.group_by("outcome").agg(pl.col("n_records").sum()).sort("outcome").iter_rows()}
+    return BuildSummary(warehouse, rows, rejected, checks, step_failures, ods_match, by_outcome)
 
 
 def render_summary(summary: BuildSummary) -> str:
@@ -43,6 +47,10 @@ def render_summary(summary: BuildSummary) -> str:
               "savings": "savings", "deficits": "deficits", "rejected_inputs": "rejected inputs"}
     width = max(len(label) for label in labels.values())
     lines += [f"  {labels[t]:<{width}}  {summary.rows[t]:>7,}" for t in COUNTED_TABLES]
+    if summary.web_archive_records:
+        records = summary.web_archive_records
+        lines.append(f"  {'web archive records':<{width}}  {sum(records.values()):>7,} ({records.get('read', 0):,} "
+                     f"read as pages; see table warc_records)")
     lines.append(f"  {'checks passed':<{width}}  {summary.checks_passed:>3} of {len(summary.checks)}")
     if summary.ods_match:
         lines.append(f"  {summary.ods_match}")

@@ -73,7 +73,7 @@ def _constraints(field: Field) -> dict:
         # are not anchors), so the registry's anchors come off.
         constraints["pattern"] = field.pattern.removeprefix("^").removesuffix("$")
     if field.minimum is not None:
-        bound = int(field.minimum) if field.type == "integer" else field.minimum
+        bound = int(field.minimum) if field.type in ("integer", "big integer") else field.minimum
         constraints["exclusiveMinimum" if field.exclusive_minimum else "minimum"] = bound
     return constraints
 

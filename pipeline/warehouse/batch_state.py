@@ -20,7 +20,7 @@ from pipeline.warehouse import atomic, store
 from pipeline.warehouse.layout import Warehouse
 
 # The tables the ingest stage writes per batch: a batch's state is valid while their partitions carry its run.
-INGEST_TABLES = ("articles", "rejected_inputs")
+INGEST_TABLES = ("articles", "rejected_inputs", "warc_records")
 
 
 def _part_file(warehouse: Path, table: str, batch: str) -> Path:

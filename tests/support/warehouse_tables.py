@@ -41,3 +41,14 @@ def parquet_bytes(warehouse: Path) -> dict[str, bytes]:
             if path.is_file() and not relative.startswith(TIMESTAMPED):
                 files[relative] = path.read_bytes()
     return files
+
+
+def assert_same_warehouse(left: Path, right: Path) -> None:
+    """Two warehouses hold the same Parquet bytes (run times aside) and the same DuckDB tables."""
+    a, b = parquet_bytes(left), parquet_bytes(right)
+    assert sorted(a) == sorted(b)
+    assert [name for name in a if a[name] != b[name]] == []
+    tables_a, tables_b = duckdb_tables(left), duckdb_tables(right)
+    assert sorted(tables_a) == sorted(tables_b)
+    for name in tables_a:
+        assert tables_a[name].equals(tables_b[name]), name

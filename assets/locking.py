@@ -2,7 +2,8 @@
 
 A run launched from the UI or by the sensor writes the warehouse as `nhs-ledger build` does, so it holds the
 same lock (`pipeline.warehouse.lock`) from its first step to its last. The executor is where a run starts
-and ends in one process (the run worker); the steps it starts in processes of their own inherit the lock.
+and ends in one process (the run worker); the steps it starts in processes of their own inherit the lock,
+and the steps a Celery or Kubernetes executor sends to its workers write under the lock the run holds.
 A run that finds the lock taken waits for it, saying in its log who holds it: a run cannot exit 75, and
 waiting is what a user who clicked "Materialize" wants. (`nhs-ledger build` runs the job in-process, under
 the lock the command already holds; the lock is reentrant within a process.)

@@ -1,9 +1,9 @@
 """Web archive throughput (issue 15): megabytes of WARC and articles a second, reading alone and end to end.
 
-The data is a crawl in miniature, made from the benchmark's own fictional articles: WARC files of gzip
-members as CC-NEWS publishes them, each page about NHS money among what a news crawl mostly holds, pages
-about other things, images, redirects and pages of hosts outside the allow-list (`FILLER` per page). What it
-measures:
+The data (`bench.warc_files`) is a crawl in miniature, made from the benchmark's own fictional articles: WARC
+files of gzip members as CC-NEWS publishes them, each page about NHS money among what a news crawl mostly
+holds, pages about other things, images, redirects and pages of hosts outside the allow-list (`FILLER` per
+page). What it measures:
 
 1. Reading alone: `pipeline.ingest.readers.read_file` over every file in this process (FastWARC, the domain
    and topic tests, main-text extraction of the pages that pass): MB of WARC per second, records and
@@ -17,82 +17,15 @@ from these figures in the README ("Beyond one machine").
 from __future__ import annotations
 
 import gzip
-import hashlib
-import io
 import os
-import random
 import resource
 import shutil
 import time
-import uuid
 from pathlib import Path
 
-from bench.articles import make_article
-from bench.formats import DOMAIN, render_html
 from bench.measurement import cli_run
 from bench.settings import log
-
-PAGE_HOST = DOMAIN.removeprefix("https://")
-# Per page about NHS money, what else a news crawl holds (CC-NEWS pages pass the topic test far less often
-# than one in eight; the ratio here keeps the extraction's share of the cost visible).
-FILLER = (("off topic", 4), ("image", 1), ("redirect", 1), ("outside", 1))
-_SPORT = ("<!DOCTYPE html><html><head><title>Match report</title></head><body><main><article><h1>City win at "
-          "home</h1>" + "<p>The striker, signed for £5m in the summer, scored twice before half-time as City "
-          "pressed high and kept the visitors in their own half for long spells.</p>" * 120
-          + "</article></main></body></html>").encode()
-
-
-def warc_folder(workdir: Path, pages: int, *, files: int = 4, seed: int = 11) -> Path:
-    """raw/ with `files` WARC files holding `pages` pages about NHS money and their filler (cached)."""
-    raw = workdir / f"warc-{pages}-{files}-{seed}" / "raw"
-    done = raw.parent / "complete"
-    if done.is_file():
-        return raw
-    out = raw / "crawl"
-    out.mkdir(parents=True, exist_ok=True)
-    per_file = -(-pages // files)
-    for n in range(files):
-        indices = range(n * per_file, min(pages, (n + 1) * per_file))
-        (out / f"CC-NEWS-20250601-{n:05d}.warc.gz").write_bytes(_crawl_file(indices, seed))
-    (raw.parent / "domains.txt").write_text(f"{PAGE_HOST}\n", encoding="utf-8")
-    done.write_text("")
-    return raw
-
-
-def _crawl_file(indices: range, seed: int) -> bytes:
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
-    buffer = io.BytesIO()
-    writer = WARCWriter(buffer, gzip=True)
-    count = 0
-
-    def write(url: str, status: str, content_type: str, body: bytes) -> None:
-        nonlocal count
-        count += 1
-        digest = hashlib.sha256(f"{seed}:{url}:{count}".encode()).digest()
-        headers = {"WARC-Record-ID": f"<urn:uuid:{uuid.UUID(bytes=digest[:16])}>", "WARC-Date": "2025-06-30T12:00:00Z"}
-        http = StatusAndHeaders(status, [("Content-Type", content_type)], protocol="HTTP/1.1")
-        writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http,
-                                                      warc_headers_dict=headers))
-
-    image = random.Random(seed).randbytes(40_000)
-    for index in indices:
-        article = make_article(seed, index, 10_000, "2025-06")
-        page = render_html(article, random.Random(f"{seed}:{index}:page")).encode("utf-8")
-        write(f"{DOMAIN}/news/{article.slug}", "200 OK", "text/html; charset=utf-8", page)
-        for kind, times in FILLER:
-            for k in range(times):
-                if kind == "off topic":
-                    write(f"{DOMAIN}/sport/{index}-{k}", "200 OK", "text/html", _SPORT)
-                elif kind == "image":
-                    write(f"{DOMAIN}/img/{index}.jpg", "200 OK", "image/jpeg", image)
-                elif kind == "redirect":
-                    write(f"{DOMAIN}/r/{index}", "301 Moved Permanently", "text/html", b"")
-                else:
-                    write(f"https://www.elsewhere.example/news/{index}", "200 OK", "text/html", page)
-    return buffer.getvalue()
-
+from bench.warc_files import FILLER, warc_folder
 
 def warc_benchmark(workdir: Path, pages: int, *, timeout: float, plain: bool, run_cli=cli_run) -> dict:
     """`run_cli`: how the build is run and measured (`bench.run` passes its own, which tests replace)."""

@@ -12,8 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+from cli.exits import EXIT_INTERRUPTED, EXIT_USAGE
 
 
 def add_fetch_command(commands) -> None:

@@ -16,12 +16,9 @@ import threading
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
+from cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from cli.fetch import add_fetch_command
 from pipeline.warehouse.lock import EXIT_LOCKED, WarehouseLocked, WarehouseUnwritable
-
-EXIT_USAGE = 2
-EXIT_FAILED = 1
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command Ctrl-C stopped
 
 
 # `--sets` without a folder: not a string, so argparse leaves it alone; resolved when --sets is used.

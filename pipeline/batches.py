@@ -45,9 +45,8 @@ import polars as pl
 
 from pipeline.extract import gazetteer
 from pipeline.ingest import warc_domains
-from pipeline.ingest.inventory import RawFile
+from pipeline.ingest.inventory import RawFile, is_warc
 from pipeline.ingest.inventory import list_raw_files as inventory_list_raw_files
-from pipeline.ingest.warc import is_warc
 from pipeline.versions import code_fingerprint
 from pipeline.warehouse import batch_state
 from pipeline.warehouse import run_log as runs

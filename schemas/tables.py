@@ -25,7 +25,7 @@ SOURCE_FORMATS = ("txt", "html", "jsonl", "warc")
 # Where an article's publication date came from, in the order the reader trusts them (pipeline/ingest/readers.py).
 PUBLISHED_ON_SOURCES = ("jsonl", "html_meta", "dateline", "url", "warc_date")
 FACT_TABLES = ("savings", "deficits")
-# What became of a web archive's record (pipeline.ingest.warc.OUTCOMES, in the same order).
+# What became of a web archive's record, in the order `warc_records` counts them (pipeline.ingest.warc).
 WARC_OUTCOMES = ("read", "off topic", "outside domains", "not html", "redirect", "error status", "other status",
                  "not http", "not a response", "broken")
 REJECTION_REASONS = (

@@ -70,8 +70,8 @@ def test_every_record_is_counted_once_and_each_page_is_an_article(tmp_path: Path
 
 def test_a_page_without_a_date_of_its_own_takes_the_archive_date(tmp_path: Path):
     raw = tmp_path / "raw"
-    from tests.support.warcs import _Writer  # the fixture's writer: fixed record dates
-    writer = _Writer("undated.warc.gz", 1)
+    from bench.warc_files import RecordWriter  # fixed record dates
+    writer = RecordWriter("undated.warc.gz", 1)
     page = b"<html><body><article><p>Ashshire NHS Trust plans to save \xc2\xa312m this year.</p></article></body></html>"
     writer.response(f"https://{PAGE_HOST}/story", "200 OK", "text/html", page)
     (raw / "crawl").mkdir(parents=True)

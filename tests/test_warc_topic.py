@@ -15,7 +15,7 @@ from pipeline.ingest import warc_domains
 from pipeline.ingest.inventory import list_raw_files
 from pipeline.ingest.readers import read_file
 from pipeline.ingest.warc import READ, RecordCount
-from tests.support.warcs import _Writer
+from bench.warc_files import RecordWriter
 
 
 def _pages_with_facts(folder: Path) -> list[tuple[str, str, str]]:
@@ -40,7 +40,7 @@ def _pages_with_facts(folder: Path) -> list[tuple[str, str, str]]:
 def test_every_real_page_with_a_fact_passes_the_topic_test(shared_dir: Path, tmp_path: Path, monkeypatch, split):
     pages = _pages_with_facts(shared_dir / "devset" / "real" / split)
     assert len(pages) > 40
-    writer = _Writer(f"real-{split}.warc.gz", 0)
+    writer = RecordWriter(f"real-{split}.warc.gz", 0)
     for _, url, page in pages:
         writer.response(url, "200 OK", "text/html; charset=utf-8", page.encode("utf-8"))
     (tmp_path / "raw").mkdir()

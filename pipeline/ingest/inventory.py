@@ -35,8 +35,12 @@ class RawFile:
     problem: str | None = None  # set when the file must be rejected before reading it
 
 
+def is_warc(path: str | Path) -> bool:
+    return str(path).lower().endswith(WARC_SUFFIXES)
+
+
 def batch_of(source_path: str) -> str:
-    if source_path.lower().endswith(WARC_SUFFIXES):
+    if is_warc(source_path):
         return source_path
     parts = source_path.split("/")
     return parts[0] if len(parts) > 1 else ROOT_BATCH

@@ -17,8 +17,8 @@ from pathlib import Path
 from pipeline.ingest.clean import clean_page_text
 from pipeline.ingest.datelines import find_dateline, url_date
 from pipeline.ingest.html import extract_html
-from pipeline.ingest.inventory import RawFile, article_id_from_sha256, sha256_hex
-from pipeline.ingest.warc import WARC_SUFFIXES, Break, Page, RecordCount, is_warc, read_warc
+from pipeline.ingest.inventory import WARC_SUFFIXES, RawFile, article_id_from_sha256, is_warc, sha256_hex
+from pipeline.ingest.warc import Break, Page, RecordCount, read_warc
 
 # One article larger than this is not news copy; the cap also bounds memory per input.
 MAX_ARTICLE_BYTES = 5_000_000
@@ -68,7 +68,7 @@ class Unreadable(Exception):
 def read_batch(files: list[RawFile], known_article_ids: dict[str, str] | None = None) -> tuple[list[Article], list[Rejection]]:
     """Read one batch of raw files. `known_article_ids` maps ids already ingested to their source path,
     so an input identical to an earlier one is recorded as a duplicate rather than ingested twice."""
-    return settle_duplicates(_inputs([item for raw in files for item in read_file(raw)]), known_article_ids or {})
+    return settle_duplicates([item for raw in files for item in read_file(raw)], known_article_ids or {})
 
 
 def _inputs(items: list[Article | Rejection | RecordCount]) -> list[Article | Rejection]:
@@ -80,7 +80,7 @@ def record_counts(items: list[Article | Rejection | RecordCount]) -> list[Record
     return [item for item in items if isinstance(item, RecordCount)]
 
 
-def settle_duplicates(items: list[Article | Rejection], known_article_ids: dict[str, str]
+def settle_duplicates(items: list[Article | Rejection | RecordCount], known_article_ids: dict[str, str]
                       ) -> tuple[list[Article], list[Rejection]]:
     """Split what a batch's files read as (in file order) into articles and rejections: an article with the same
     bytes as one in `known_article_ids` (id -> source path) or earlier in the batch is rejected as a duplicate.

@@ -2,7 +2,7 @@
 
 A WARC file is read record by record with FastWARC, so memory is bounded by one record whatever the file's
 size, gzip members (`.warc.gz`) included. A `response` record with HTTP status 200, an HTML payload, a host
-on the allow-list (`domains.py`) and the look of a page about NHS money (`topic.py`) goes through the same
+on the allow-list (`warc_domains.py`) and the look of a page about NHS money (`warc_topic.py`) goes through the same
 main-text extraction as a saved `.html` page, and is identified by the same bytes (its HTTP payload), so a
 page archived and saved by hand is one article. Every other record is counted in `warc_records` with the
 reason it was passed over; a file that breaks (cut short, a damaged gzip member) is a `rejected_inputs` row
@@ -25,14 +25,12 @@ from fastwarc.stream_io import BrotliReader, ChunkedReader, GzipReader
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from pipeline.ingest import warc_domains, warc_topic
-from pipeline.ingest.inventory import WARC_SUFFIXES, RawFile
+from pipeline.ingest.inventory import RawFile
+from schemas.tables import WARC_OUTCOMES
 
-# What became of a record, in the order `warc_records` lists them (schemas.tables.WARC_OUTCOMES).
-READ, OFF_TOPIC, OUTSIDE_DOMAINS, NOT_HTML, REDIRECT, ERROR_STATUS, OTHER_STATUS, NOT_HTTP, NOT_RESPONSE, BROKEN = (
-    "read", "off topic", "outside domains", "not html", "redirect", "error status", "other status", "not http",
-    "not a response", "broken")
-OUTCOMES = (READ, OFF_TOPIC, OUTSIDE_DOMAINS, NOT_HTML, REDIRECT, ERROR_STATUS, OTHER_STATUS, NOT_HTTP,
-            NOT_RESPONSE, BROKEN)
+# What became of a record, in the order `warc_records` lists them: the registry's enum of its `outcome`.
+OUTCOMES = WARC_OUTCOMES
+READ, OFF_TOPIC, OUTSIDE_DOMAINS, NOT_HTML, REDIRECT, ERROR_STATUS, OTHER_STATUS, NOT_HTTP, NOT_RESPONSE, BROKEN = OUTCOMES
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # Fields WARC 1.0 and 1.1 require of every record: a record without them is a header cut short.
 _REQUIRED_HEADERS = ("WARC-Type", "WARC-Record-ID", "WARC-Date", "Content-Length")
@@ -64,10 +62,6 @@ class Break:
     """Where a WARC file stopped being readable (byte 0 when it never was): one `broken` record of its counts."""
     source_path: str  # the WARC file's, with `#<byte offset where it broke>`
     detail: str
-
-
-def is_warc(path: str | Path) -> bool:
-    return str(path).lower().endswith(WARC_SUFFIXES)
 
 
 def read_warc(raw: RawFile, *, max_payload: int) -> Iterator[Page | Break | RecordCount]:

@@ -12,14 +12,15 @@ import json
 import resource
 import sys
 
-from tests.support.warcs import DOMAINS_TEXT, OFF_TOPIC_PAGE, PAGE_HOST, _Writer, fictional_page
+from bench.warc_files import RecordWriter
+from tests.support.warcs import DOMAINS_TEXT, OFF_TOPIC_PAGE, PAGE_HOST, fictional_page
 
 
 def _templates() -> list[bytes]:
     """The records the stream repeats: pages about NHS money, large pages about other things, images."""
     records = []
     for n in range(3):
-        writer = _Writer(f"stream-{n}", n)
+        writer = RecordWriter(f"stream-{n}", n)
         url, page = fictional_page(n)
         writer.response(url, "200 OK", "text/html; charset=utf-8", page)
         writer.response(f"https://{PAGE_HOST}/sport/{n}", "200 OK", "text/html",

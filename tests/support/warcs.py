@@ -1,7 +1,7 @@
 """Web archive files made for tests: the project's own fictional pages, and every kind of record a crawl holds.
 
-Each file is written with warcio, one gzip member a record as crawlers write them, with fixed dates and
-record ids so that the same call writes the same bytes. Beside the pages that become articles each file
+Each file is written by the benchmark's `RecordWriter` (warcio, one gzip member a record as crawlers write
+them, with fixed dates and record ids), so that the same call writes the same bytes. Beside the pages that become articles each file
 holds what a real crawl is full of: a warcinfo and a request record, an image, a redirect, a 404, a page
 about something else, a page of a host outside the allow-list, a page sent gzip-encoded and chunked, and
 a metadata record. The pages' host (`PAGE_HOST`) is fictional, so tests name it in an allow-list file.
@@ -9,20 +9,14 @@ a metadata record. The pages' host (`PAGE_HOST`) is fictional, so tests name it 
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
-import hashlib
-import io
 import random
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
-
 from bench.articles import make_article
 from bench.formats import DOMAIN, render_html
+from bench.warc_files import RecordWriter
 
 PAGE_HOST = DOMAIN.removeprefix("https://")
 OUTSIDE_HOST = "www.outside-the-list.example"
@@ -66,7 +60,7 @@ def fictional_page(index: int, seed: int = 7) -> tuple[str, bytes]:
 
 
 def write_warc(path: Path, indices: range, *, seed: int = 7, gzipped: bool = True) -> Written:
-    writer = _Writer(path.name, seed)
+    writer = RecordWriter(path.name, seed, software="NHS Ledger tests (fictional pages)")
     writer.info()
     pages: dict[str, bytes] = {}
     for index in indices:
@@ -97,43 +91,3 @@ def write_warc(path: Path, indices: range, *, seed: int = 7, gzipped: bool = Tru
 def _chunked(data: bytes, size: int = 1000) -> bytes:
     parts = [b"%x\r\n%s\r\n" % (len(data[i:i + size]), data[i:i + size]) for i in range(0, len(data), size)]
     return b"".join(parts) + b"0\r\n\r\n"
-
-
-class _Writer:
-    def __init__(self, name: str, seed: int):
-        self.buffer = io.BytesIO()
-        self.writer = WARCWriter(self.buffer, gzip=True)
-        self.name, self.seed, self.records = name, seed, 0
-        self.when = dt.datetime(2025, 6, 30, 12, 0, 0)
-
-    def _headers(self) -> dict[str, str]:
-        self.records += 1
-        digest = hashlib.sha256(f"{self.seed}:{self.name}:{self.records}".encode()).digest()
-        when = self.when + dt.timedelta(seconds=self.records)
-        return {"WARC-Record-ID": f"<urn:uuid:{uuid.UUID(bytes=digest[:16])}>",
-                "WARC-Date": when.strftime("%Y-%m-%dT%H:%M:%SZ")}
-
-    def info(self) -> None:
-        record = self.writer.create_warcinfo_record(self.name, {"software": "NHS Ledger tests (fictional pages)"})
-        for name, value in self._headers().items():
-            record.rec_headers.replace_header(name, value)
-        self.writer.write_record(record)
-
-    def request(self, url: str) -> None:
-        http = StatusAndHeaders(f"GET {url} HTTP/1.1", [("Host", PAGE_HOST)], is_http_request=True)
-        self._write(url, "request", b"", http)
-
-    def response(self, url: str, status: str, content_type: str, body: bytes, extra: list | None = None) -> None:
-        http = StatusAndHeaders(status, [("Content-Type", content_type), *(extra or [])], protocol="HTTP/1.1")
-        self._write(url, "response", body, http)
-
-    def metadata(self, url: str) -> None:
-        self._write(url, "metadata", b"fetchTimeMs: 120\r\n", None, content_type="application/warc-fields")
-
-    def _write(self, url: str, kind: str, body: bytes, http, content_type: str | None = None) -> None:
-        record = self.writer.create_warc_record(url, kind, payload=io.BytesIO(body), http_headers=http,
-                                                warc_content_type=content_type, warc_headers_dict=self._headers())
-        self.writer.write_record(record)
-
-    def getvalue(self) -> bytes:
-        return self.buffer.getvalue()

@@ -13,8 +13,8 @@ from typing import Any, Sequence
 
 from pipeline.evaluate.errors import GoldFileError, GoldFormatError
 from pipeline.evaluate.names import normalise_org_name
+from schemas.tables import FACT_TABLES
 
-FACT_TABLES = ("savings", "deficits")
 
 @dataclass(frozen=True)
 class GoldOrg:

@@ -1,6 +1,6 @@
-"""The benchmark of issue 7: how fast and how big NHS Ledger is today, against the issue's targets.
+"""The benchmark: how fast and how big NHS Ledger is today, against issue 16's targets.
 
-    python -m bench.run                      # full: 1,000, 10,000 and 100,000 articles (tens of minutes today)
+    python -m bench.run                      # full: 1,000, 20,000 and 100,000 articles (tens of minutes)
     python -m bench.run --quick              # 200 and 1,000 articles, for development (a few minutes)
     python -m bench.run --sizes 1000,10000   # any sizes
 
@@ -9,7 +9,8 @@ Writes `bench/results/<YYYY-MM-DD>.json` and `.md` (a `--quick` or `--sizes` run
 
 1. **Extraction alone**, on one core: `extract_article` over the cleaned texts of `--extract-articles`
    generated articles read beforehand, best of 3 (articles per CPU second, and per wall second), its ratio to
-   the 2,000 articles/s/core target; then one pass with a timer on each recogniser and one under cProfile.
+   the 2,000 articles/s/core target and to a bare scan of the same texts with three compiled regular expressions
+   (`extraction.BARE_SCAN`); then one pass with a timer on each recogniser and one under cProfile.
 2. **End-to-end builds** at each size: `nhs-ledger build` as a subprocess with DAGSTER_HOME unset, into an
    empty warehouse, from a raw folder made by `bench.generate` (cached between runs under `--workdir`). Wall
    time, and peak memory of the build's process tree: the largest of the tree's summed RSS sampled every
@@ -18,10 +19,11 @@ Writes `bench/results/<YYYY-MM-DD>.json` and `.md` (a `--quick` or `--sizes` run
    functions; `--plain` runs `python -m cli build` itself instead (no stage profile).
 3. On the largest warehouse: a `release` (`--shared` pointing nowhere, so no devset scores), a rebuild with
    nothing new, and an **incremental build** adding `--incremental` articles as a new batch folder (the folder is
-   removed afterwards, so the cached raw folder stays as generated).
+   removed afterwards, so the cached raw folder stays as generated); on the 20,000-article warehouse, the same
+   two rebuilds.
 4. How cost grows with N: seconds per 1,000 articles at each size and the exponent of a log-log fit of wall
    time and of peak memory against N; whether memory grows with N beyond the output.
-5. The targets of the issue's point 2, each met / missed with the figure and the gap (a build that does not
+5. The targets of issue 16, each met / missed with the figure and the gap (a build that does not
    finish within `--timeout` is "missed: did not finish in X s").
 6. The profile: the three most expensive stages of the largest build and their share of its wall time,
    every stage at every size, and extraction recogniser by recogniser.
@@ -51,7 +53,7 @@ from bench.extraction import extraction_benchmark
 from bench.measurement import cli_run, measure
 from bench.raw_folder import DEFAULT_BATCH_SIZE, DEFAULT_SEED, generate
 from bench.report import render
-from bench.settings import ROOT, TARGETS, log
+from bench.settings import MIDDLE_SIZE, ROOT, TARGET_SIZE, TARGETS, log
 from bench.warc import warc_benchmark
 
 # The benchmark's public API, importable from here (`from bench import run as bench_run`). `build` and `run`
@@ -59,7 +61,7 @@ from bench.warc import warc_benchmark
 __all__ = ["build", "cli_run", "dataset", "main", "measure", "run", "stage_profile"]
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-FULL_SIZES = (1000, 10000, 100000)
+FULL_SIZES = (1000, MIDDLE_SIZE, TARGET_SIZE)
 QUICK_SIZES = (200, 1000)
 
 
@@ -74,6 +76,32 @@ def build(raw: Path, warehouse: Path, *, label: str, workdir: Path, timeout: flo
     result["raw_bytes"] = folder_bytes(raw)
     log(f"{label}: {result['status']} in {result['wall_s']:.1f} s, peak {result['peak_rss_bytes'] / 2**20:.0f} MiB")
     return result
+
+
+def _rebuilds(raw: Path, warehouse: Path, articles: int, *, workdir: Path, timeout: float, plain: bool, seed: int,
+              batch_size: int, noop: bool, incremental: int) -> tuple[dict | None, dict | None]:
+    """On a built warehouse: a rebuild with nothing new, then one adding `incremental` articles as a new batch
+    folder (removed afterwards, so the cached raw folder stays as generated)."""
+    noop_result = incremental_result = None
+    if noop:
+        noop_result = build(raw, warehouse, label=f"noop-{articles}", workdir=workdir, timeout=timeout,
+                            plain=plain, fresh=False)
+        noop_result["articles"] = articles
+        noop_result["profile"] = stage_profile(noop_result)
+    if incremental:
+        start = math.ceil(articles / batch_size) * batch_size
+        before = {p.name for p in raw.iterdir() if p.is_dir()}
+        try:
+            generate(raw, incremental, seed=seed, batch_size=batch_size, start=start)
+            new = sorted({p.name for p in raw.iterdir() if p.is_dir()} - before)
+            incremental_result = build(raw, warehouse, label=f"incremental-{articles}", workdir=workdir,
+                                       timeout=timeout, plain=plain, fresh=False)
+        finally:
+            for name in {p.name for p in raw.iterdir() if p.is_dir()} - before:
+                shutil.rmtree(raw / name)
+        incremental_result.update({"base_articles": articles, "added_articles": incremental, "new_batches": new})
+        incremental_result["profile"] = stage_profile(incremental_result)
+    return noop_result, incremental_result
 
 
 # ---------------------------------------------------------------- the run
@@ -171,26 +199,17 @@ def run(*, sizes: list[int], workdir: Path, out_dir: Path | None, label: str, se
             rel["release_bytes"] = folder_bytes(warehouse / "releases")
             results["release"] = rel
             log(f"release: {rel['status']} in {rel['wall_s']:.1f} s")
-        if noop:
-            result = build(raws[largest], warehouse, label=f"noop-{largest}", workdir=workdir, timeout=timeout,
-                           plain=plain, fresh=False)
-            result["articles"] = largest
-            result["profile"] = stage_profile(result)
-            results["noop"] = result
-        if incremental:
-            start = math.ceil(largest / batch_size) * batch_size
-            added_dirs_before = {p.name for p in raws[largest].iterdir() if p.is_dir()}
-            try:
-                generate(raws[largest], incremental, seed=seed, batch_size=batch_size, start=start)
-                new = sorted({p.name for p in raws[largest].iterdir() if p.is_dir()} - added_dirs_before)
-                result = build(raws[largest], warehouse, label=f"incremental-{largest}", workdir=workdir,
-                               timeout=timeout, plain=plain, fresh=False)
-            finally:
-                for name in {p.name for p in raws[largest].iterdir() if p.is_dir()} - added_dirs_before:
-                    shutil.rmtree(raws[largest] / name)
-            result.update({"base_articles": largest, "added_articles": incremental, "new_batches": new})
-            result["profile"] = stage_profile(result)
-            results["incremental"] = result
+        results["noop"], results["incremental"] = _rebuilds(raws[largest], warehouse, largest, workdir=workdir,
+                                                            timeout=timeout, plain=plain, seed=seed,
+                                                            batch_size=batch_size, noop=noop, incremental=incremental)
+    # The middle size's own targets: one more batch and nothing new, on a warehouse a fifth of the largest.
+    middle = next((b for b in results["builds"] if b["articles"] == MIDDLE_SIZE and MIDDLE_SIZE != largest), None)
+    if middle is not None and middle["status"] == "ok":
+        noop_result, incremental_result = _rebuilds(raws[MIDDLE_SIZE], workdir / f"warehouse-{MIDDLE_SIZE}",
+                                                    MIDDLE_SIZE, workdir=workdir, timeout=timeout, plain=plain,
+                                                    seed=seed, batch_size=batch_size, noop=noop,
+                                                    incremental=incremental)
+        results["middle"] = {"noop": noop_result, "incremental": incremental_result}
 
     if warc_pages:
         results["warc"] = warc_benchmark(workdir, warc_pages, timeout=timeout, plain=plain, run_cli=cli_run)

@@ -217,8 +217,7 @@ def _seconds(text: str) -> float:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from pipeline.publish.summary import build_summary, render_summary
-    from pipeline.warehouse import lock
+    from pipeline.warehouse import build_stamp, lock
 
     raw, warehouse = Path(args.raw), Path(args.warehouse)
     if not raw.is_dir():
@@ -227,20 +226,47 @@ def _build(args: argparse.Namespace) -> int:
         raise CliError(f"reference folder not found: {args.reference}")
     if args.domains is not None:
         _use_domains(args.domains)
-    from pipeline.progress import terminal_progress
-
-    from assets.materialise import materialise
 
     with lock.hold(warehouse, wait=args.wait, progress=_say), _stopped_cleanly("build", warehouse):
-        with terminal_progress():
-            result = materialise(raw, warehouse, full=args.full, reference=args.reference)
-        if result.fault:  # the machine's, not the data's (a full disk): one line, like any error a user can fix
-            raise MachineFault(f"build failed: {result.fault}; {_unchanged_since(warehouse)}")
+        # Taken before anything is read, so a file changed while this build runs is news to the next one.
+        inputs = build_stamp.inputs_digest(raw, args.reference)
+        stamp = None if args.full else build_stamp.unchanged_since_stamp(warehouse, inputs)
+        if stamp is not None:
+            print(stamp.summary)
+            print(f"  batches processed: 0 of {stamp.batches}: nothing has changed since the build that finished "
+                  f"{stamp.finished_at}, so no run was started (build --full runs every step again)")
+            return 0
+        build_stamp.forget_stamp(warehouse)
+        return _run_build(args, raw, warehouse, inputs)
+
+
+def _run_build(args: argparse.Namespace, raw: Path, warehouse: Path, inputs: str) -> int:
+    """The build as Dagster runs, its summary, and the stamp that lets the next build with nothing new stop early."""
+    import datetime as dt
+
+    from assets.materialise import materialise
+    from pipeline.progress import terminal_progress
+    from pipeline.publish.summary import build_summary, render_summary
+    from pipeline.warehouse import build_stamp
+    from pipeline.warehouse.atomic import WarehouseWriteError
+
+    with terminal_progress():
+        result = materialise(raw, warehouse, full=args.full, reference=args.reference)
+    if result.fault:  # the machine's, not the data's (a full disk): one line, like any error a user can fix
+        raise MachineFault(f"build failed: {result.fault}; {_unchanged_since(warehouse)}")
     success, failures, checks = result
-    summary = build_summary(warehouse, checks, failures)
-    print(render_summary(summary))
+    summary = render_summary(build_summary(warehouse, checks, failures))
+    print(summary)
     print(render_batches(result))
-    return 0 if success else EXIT_FAILED
+    if not success:
+        return EXIT_FAILED
+    finished = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        build_stamp.write_stamp(warehouse, inputs, summary=summary, batches=len(result.batches), finished_at=finished)
+    except WarehouseWriteError as exc:  # the build is whole; only the next one's short cut is lost
+        print(f"nhs-ledger: note: the build stamp was not written ({exc}); the next build runs every step",
+              file=sys.stderr)
+    return 0
 
 
 def _use_domains(setting: str) -> None:

@@ -8,6 +8,7 @@ The writers call `crash_point(name)` at the moments where a crash would hurt mos
 | `written` | `store._write_atomically`: just after the rename over the final file    |
 | `duckdb`  | `warehouse.build_duckdb`: the transaction committed, the file not yet renamed |
 | `record`  | `atomic.replacing`: a JSON record (sidecar, batch state, run record, manifest) complete, not yet renamed |
+| `stamp`   | `build_stamp.write_stamp`: the build stamp, written after every record of a build, not yet renamed |
 
 Set the environment variable `NHS_LEDGER_CRASH_AT` to a point's name to kill the process
 with SIGKILL there (no cleanup, no `finally`, no atexit: what a power cut or the OOM killer
@@ -42,7 +43,7 @@ __all__ = ["CRASH_ENV", "TRACE_ENV", "POINTS", "FAULTS", "crash_point", "parse_s
 
 CRASH_ENV = "NHS_LEDGER_CRASH_AT"
 TRACE_ENV = "NHS_LEDGER_FAULT_TRACE"
-POINTS = ("write", "written", "duckdb", "record")
+POINTS = ("write", "written", "duckdb", "record", "stamp")
 FAULTS = ("kill", "sigint", "sigterm", "enospc")
 
 _reached: Counter[str] = Counter()

@@ -486,3 +486,79 @@ def test_the_release_reports_the_ods_match_rate_per_type(grown):
     organisations = _data(releases["1.1.0"], "organisations")
     named_ccgs = organisations.filter((pl.col("org_type") == "CCG") & (pl.col("n_articles") > 0)).height
     assert f"| CCG | {named_ccgs} | 0 | 0% |" in section  # the sample build loads no reference data
+
+
+# ---------------------------------------------------------------- the release's own checks (vectorised)
+
+
+def test_the_release_check_catches_what_frictionless_catches(grown, tmp_path):
+    from pipeline.release.table_checks import check_release
+
+    _, releases = grown
+    assert check_release(releases["1.1.0"].path).valid
+    report = check_release(_broken_copy(releases["1.1.0"], tmp_path))
+    assert not report.valid
+    types = {problem.type for problem in report.problems}
+    assert {"constraint-error", "hash-count"} <= types
+    assert any('field "measure"' in line and 'constraint "enum"' in line for line in report.lines())
+    assert report.checksum_failures == ["data/savings.parquet"]
+
+
+def test_the_release_check_catches_keys_patterns_and_missing_columns(grown, tmp_path):
+    from pipeline.release.table_checks import check_release
+
+    _, releases = grown
+    copy = tmp_path / "keys"
+    shutil.copytree(releases["1.1.0"].path, copy)
+    deficits = pl.read_parquet(copy / "data" / "deficits.parquet")
+    broken = pl.concat([deficits, deficits.head(1)]).with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("org_not_a_body")).otherwise(pl.col("org_id")).alias("org_id"))
+    broken.write_parquet(copy / "data" / "deficits.parquet")
+    runs = pl.read_parquet(copy / "data" / "runs.parquet")
+    runs.drop(runs.columns[-1]).write_parquet(copy / "data" / "runs.parquet")
+    types = {(p.resource, p.type) for p in check_release(copy).problems}
+    assert {("deficits", "primary-key"), ("deficits", "unique-error"), ("deficits", "foreign-key"),
+            ("deficits", "constraint-error"), ("runs", "missing-label")} <= types
+
+
+def test_a_release_that_does_not_check_is_not_published(grown, tmp_path, monkeypatch):
+    from pipeline.release import export
+
+    warehouse, _ = grown
+    real = export.write_parquet
+
+    def corrupting(frame, target, table_name):
+        if table_name == "deficits":
+            frame = frame.with_columns(pl.lit("bogus").alias("measure"))  # outside its enum
+        real(frame, target, table_name)
+
+    monkeypatch.setattr(export, "write_parquet", corrupting)
+    with pytest.raises(ReleaseError, match='does not validate.*deficits: .*constraint "enum"'):
+        _release(warehouse, "9.9.9", tmp_path)
+    assert not (warehouse / "releases" / "9.9.9").exists()
+    assert not (warehouse / "releases" / "nhs-ledger-9.9.9.tar.gz").exists()
+
+
+def test_the_archive_is_plain_gzip_with_no_name_or_time_and_the_same_twice(tmp_path):
+    import gzip
+    import io
+    import random
+    import tarfile
+
+    from pipeline.release.archive import write_tarball
+
+    generator = random.Random(7)
+    folder = tmp_path / "release"
+    (folder / "data").mkdir(parents=True)
+    data = b"".join(generator.choice([b"NHS trust deficit ", b"saving ", bytes([generator.randrange(256)])])
+                    for _ in range(400_000))
+    (folder / "data" / "blob.bin").write_bytes(data)
+    (folder / "README.md").write_text("# a release\n", encoding="utf-8")
+    first = write_tarball(folder, tmp_path / "one.tar.gz", "nhs-ledger-0.0.1").read_bytes()
+    second = write_tarball(folder, tmp_path / "two.tar.gz", "nhs-ledger-0.0.1").read_bytes()
+    assert first == second
+    assert first[:3] == b"\x1f\x8b\x08" and first[3] == 0 and first[4:8] == b"\0\0\0\0"  # no name, no time
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(first))) as tar:
+        assert tar.getnames() == ["nhs-ledger-0.0.1", "nhs-ledger-0.0.1/README.md", "nhs-ledger-0.0.1/data",
+                                  "nhs-ledger-0.0.1/data/blob.bin"]
+        assert tar.extractfile("nhs-ledger-0.0.1/data/blob.bin").read() == data

@@ -184,3 +184,21 @@ def test_a_body_page_names_its_successions_and_links_those_with_pages():
     assert 'Succeeded by <a href="org_i.html">NHS Greater Manchester ICB</a> on 1 July 2022 (CCG to ICB)' in html
     assert "Took over from Salford PCT on 1 April 2013 (PCT to CCG, inferred from names)" in html
     assert "01G" in html and "1 April 2013 to 30 June 2022" in html
+
+
+def test_a_claim_row_is_written_as_element_would_write_it():
+    import datetime as dt
+
+    from pipeline.report.body_page import _claim_row, _claim_row_markup
+
+    base = {"fact_id": "sav_1", "fact_table": "savings", "measure": "target", "amount_gbp": 35e6,
+            "amount_low_gbp": None, "amount_high_gbp": None, "qualifier": "more than", "fy_start": "2015/16",
+            "fy_end": "2016/17", "period_text": None, "evidence": 'It said <b>"£35m"</b> & more', "title": "A & B",
+            "source_path": "2025-06/a.txt", "url": "https://example.org/?a=1&b=<2>", "published_on": dt.date(2025, 6, 1)}
+    variants = [base, {**base, "url": "javascript:alert(1)"}, {**base, "url": None, "title": None},
+                {**base, "measure": None, "evidence": None, "published_on": None, "amount_gbp": None},
+                {**base, "fy_start": None, "fy_end": None, "period_text": "over <three> years"},
+                {**base, "url": "http://x", "title": None, "source_path": None}]
+    for claim in variants:
+        for best in (set(), {"sav_1"}):
+            assert _claim_row(claim, best) == _claim_row_markup(claim, best)

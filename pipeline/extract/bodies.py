@@ -67,6 +67,19 @@ class _Patterns:
         self.collective_offset = len(self.references)
         # Lines are scanned one at a time only when no pattern, nor a named body, can run across a line break.
         self.by_line = NAMES_STAY_ON_ONE_LINE and all(confined_to_line(r) for r in regexes)
+        self._to_run: dict[tuple[frozenset[int], bool], list] = {}
+
+    def references_to_run(self, possible: frozenset[int], pronouns: bool) -> list:
+        """The references the gate lets through, pronouns only or all but pronouns, in the file's order.
+        Lines let through the same few sets of patterns: each list is made once."""
+        key = (possible, pronouns)
+        found = self._to_run.get(key)
+        if found is None:
+            if len(self._to_run) > 4096:  # a bound for a pathological run of texts; real ones share a few sets
+                self._to_run.clear()
+            found = self._to_run[key] = [entry for index, entry in enumerate(self.references)
+                                         if index in possible and (entry[2] == PRONOUN_RULE) == pronouns]
+        return found
 
 
 _PATTERNS: _Patterns | None = None
@@ -222,9 +235,7 @@ class CandidateIndex:
                     pronouns: bool) -> list[Candidate]:
         """The references of the line (pronouns only, or all but pronouns)."""
         found: list[Candidate] = []
-        for index, (regex, refers_to, rule_id) in enumerate(_patterns().references):
-            if index not in possible or (rule_id == PRONOUN_RULE) != pronouns:
-                continue
+        for regex, refers_to, rule_id in _patterns().references_to_run(possible, pronouns):
             fits, fit_starts = self._fitting(refers_to)
             for match in regex.finditer(self.text, start, end):
                 if covered.covering(match.start()):

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import re
 
+from pipeline.extract.re2_gates import AnyMatch
+
 
 # Tables and headings print names in capitals ("NORTH BRISTOL NHS TRUST"). A run of such words is read in
 # title case (a copy of the same length, so every span still points into the text); acronyms stay.
 _CAPITALS_RUN = re.compile(r"[A-Z](?<![\w’'\-].)[A-Z’'&\-]+(?:[ ,]+[A-Z][A-Z’'&\-]*)+\b")
 _CAPITALS_GATE = re.compile(r"[A-Z]{2}[A-Z’'&\-]*[ ,]+[A-Z][A-Z’'&\-]")
+# The gate is character classes and repeats only, so whether it matches anywhere is the same question for RE2,
+# whose automaton answers it several times faster than `re` stopping at every capital letter.
+_CAPITALS_GATE_RE2 = AnyMatch(_CAPITALS_GATE)
 _CAPITALS_WORD = re.compile(r"[A-Z][A-Z’'-]*")
 _LOWER_IN_NAMES = frozenset({"AND", "OF", "THE", "ON", "UPON", "IN"})
 _ACRONYMS = frozenset({"NHS", "CCG", "CCGS", "ICB", "ICBS", "ICS", "PCT", "PCTS", "SHA", "FT", "STP", "UK", "LMC",
@@ -42,6 +47,6 @@ def _title_case_run(m: re.Match[str]) -> str:
 
 def _readable_capitals(text: str) -> str:
     # Most articles have no two capitalised words side by side: a gate without lookbehinds says so first.
-    if _CAPITALS_GATE.search(text) is None:
+    if not _CAPITALS_GATE_RE2.found_in(text):
         return text
     return _CAPITALS_RUN.sub(_title_case_run, text)

@@ -23,14 +23,23 @@ from pipeline.extract.sentences import Sentence
 _LABEL_GAP = re.compile(r"\s*(?:\(|[–—:-]|,)\s*(?:an?\s+|about\s+|around\s+|almost\s+|nearly\s+|over\s+)?$")
 
 
+_LABEL_MARKS = "(–—:-,"  # one of which every `_LABEL_GAP` holds
+_LABEL_GAP_MAX = 16
+
+
 def _labelled_by(ctx: ArticleContext, money: Money, sentence: Sentence) -> Candidate | None:
+    # Most figures have no bracket, dash, colon or comma just before them: no label is possible, and the
+    # candidates need not be looked up.
+    near = ctx.text[max(0, money.start - _LABEL_GAP_MAX):money.start]
+    if not any(mark in near for mark in _LABEL_MARKS):
+        return None
     before = [c for c in ctx.candidates_in(max(sentence.start, money.start - 160), money.start, pronouns=False)
               if c.kind == "named" and c.body.org_type != "professional"]
     if not before:
         return None
     last = before[-1]
     gap = ctx.text[last.end:money.start]
-    if len(gap) > 16 or not _LABEL_GAP.match(gap):
+    if len(gap) > _LABEL_GAP_MAX or not _LABEL_GAP.match(gap):
         return None
     if gap.strip().startswith(",") and not _labelled_list_around(ctx, sentence):
         return None

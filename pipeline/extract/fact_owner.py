@@ -9,6 +9,7 @@ when the sentence names none. Corrections by the size of the figure are `fact_sc
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pipeline.extract.amounts import Money
 from pipeline.extract.bodies import Body, Candidate, group_of
@@ -69,11 +70,23 @@ _PREPOSITION_BEFORE = re.compile(r"\b(?:with|by|from|against|than|to|towards)\s+
 
 
 def _is_source(text: str, candidate: Candidate) -> bool:
-    return bool(_REPORTING.match(text, candidate.end))
+    return _source_ends_at(text, candidate.end)
 
 
 def _is_counterparty(text: str, candidate: Candidate) -> bool:
-    return bool(_PREPOSITION_BEFORE.search(text, max(0, candidate.start - 60), candidate.start))
+    return _counterparty_starts_at(text, candidate.start)
+
+
+# Cached by position: every figure of a sentence asks about the same bodies. A str caches its hash and
+# compares by identity first, so the article's text costs little as a key.
+@lru_cache(maxsize=2048)
+def _source_ends_at(text: str, end: int) -> bool:
+    return bool(_REPORTING.match(text, end))
+
+
+@lru_cache(maxsize=2048)
+def _counterparty_starts_at(text: str, start: int) -> bool:
+    return bool(_PREPOSITION_BEFORE.search(text, max(0, start - 60), start))
 
 
 # "could save over £80,000 a year for the health service": the body a saving is made for is not the one making it.

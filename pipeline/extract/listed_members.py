@@ -13,6 +13,7 @@ import re
 from pipeline.extract.body_keys import org_key
 from pipeline.extract.mention_rows import _Taken, _with_added
 from pipeline.extract.name_data import _LEAD_STOP
+from pipeline.extract.re2_gates import AnyLiteral
 
 
 # "the county's four CCGs – North Derbyshire, Hardwick, Erewash and Southern Derbyshire": a list of places
@@ -36,6 +37,7 @@ _LISTED_MEMBERS = re.compile(
 # the stretch before it.
 _LIST_OPENERS = (re.compile(r"[–—:(]"), re.compile(r" - "), re.compile(r"\b(?:" + "|".join(_OPENER_WORDS) + r")\b"))
 _LIST_TYPE = re.compile(rf"\b(?:{_LIST_TYPE_WORDS})\b")
+_ANY_LIST_TYPE = AnyLiteral(_LIST_TYPES)
 _OPENER_REACH = 100
 # "One ICB (South Yorkshire) maintained its budget": a place in brackets after one body's type word names it.
 _BRACKETED_TYPES = {"CCG": "CCG", "PCT": "PCT", "ICB": "ICB", "ICS": "ICB", "trust": "trust", "SHA": "SHA"}
@@ -50,16 +52,7 @@ LISTED_MEMBER_RULE = "org.listed_member"
 
 
 def _with_listed_members(raws: list[list], text: str) -> list[list]:
-    starts: set[int] = set()
-    # Each opener pattern alone, so that the engine skips to its first character; the words only where present.
-    openers = [m.start() for m in _LIST_OPENERS[0].finditer(text)]
-    if " - " in text:
-        openers += [m.start() for m in _LIST_OPENERS[1].finditer(text)]
-    if any(word in text for word in _OPENER_WORDS):
-        openers += [m.start() for m in _LIST_OPENERS[2].finditer(text)]
-    for opener in openers:
-        starts.update(t.start() for t in _LIST_TYPE.finditer(text, max(0, opener - _OPENER_REACH), opener))
-    matches = list({m.start(): m for start in sorted(starts) if (m := _LISTED_MEMBERS.match(text, start))}.values())
+    matches = _printed_lists(text)
     bracketed = [(kind, m) for bracket in _OPEN_BRACKET.finditer(text)
                  if (kind := _ONE_BODY_OF_A_TYPE.search(text, max(0, bracket.start() - 40), bracket.start()))
                  and (m := _BRACKETED_MEMBER.match(text, bracket.start()))]
@@ -81,6 +74,23 @@ def _with_listed_members(raws: list[list], text: str) -> list[list]:
             full = f"{name} {'CCG' if org_type == 'CCG' else org_type}" if org_type != "trust" else name
             added.append([start, end, org_type, full, LISTED_MEMBER_RULE, org_key(org_type, name)])
     return _with_added(raws, added)
+
+
+def _printed_lists(text: str) -> list[re.Match]:
+    # Every list opens with a plural type word, each one of `_LIST_TYPES` written out: an article without any
+    # (most of them) needs no look for openers.
+    if not _ANY_LIST_TYPE.found_in(text):
+        return []
+    starts: set[int] = set()
+    # Each opener pattern alone, so that the engine skips to its first character; the words only where present.
+    openers = [m.start() for m in _LIST_OPENERS[0].finditer(text)]
+    if " - " in text:
+        openers += [m.start() for m in _LIST_OPENERS[1].finditer(text)]
+    if any(word in text for word in _OPENER_WORDS):
+        openers += [m.start() for m in _LIST_OPENERS[2].finditer(text)]
+    for opener in openers:
+        starts.update(t.start() for t in _LIST_TYPE.finditer(text, max(0, opener - _OPENER_REACH), opener))
+    return list({m.start(): m for start in sorted(starts) if (m := _LISTED_MEMBERS.match(text, start))}.values())
 
 
 def _list_items(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -57,20 +57,32 @@ def _article_era(text: str, published_on: datetime.date | None) -> str:
     writes "CCG"), unless its date is long past the PCTs. Otherwise the date
     decides, and failing a date the commoner of CCG and ICB words.
     """
+    if published_on is not None:
+        # Only whether the article talks about PCTs at all can matter, and only before the cut-off: the
+        # counts below (a lower-cased copy of the whole text) are not needed.
+        if published_on < _PCT_MENTIONS_UNTIL and _mentions_the_pct_era(text):
+            return "PCT"
+        era = _ERA_STARTS[0][1]
+        for start, org_type in _ERA_STARTS:
+            if published_on >= start:
+                era = org_type
+        return era
     counts = {"PCT": 0, "CCG": 0, "ICB": 0}
     for phrase, era in _ERA_EXACT:
         counts[era] += text.count(phrase)
     lowered = text.lower()
     for phrase, era in _ERA_ANY_CASE:
         counts[era] += lowered.count(phrase)
-    if counts["PCT"] and (published_on is None or published_on < _PCT_MENTIONS_UNTIL):
+    if counts["PCT"]:
         return "PCT"
-    if published_on is not None:
-        era = _ERA_STARTS[0][1]
-        for start, org_type in _ERA_STARTS:
-            if published_on >= start:
-                era = org_type
-        return era
     if counts["ICB"] > counts["CCG"]:
         return "ICB"
     return "CCG" if counts["CCG"] else "PCT"
+
+
+def _mentions_the_pct_era(text: str) -> bool:
+    """Whether any PCT-era signal is in the text: the exact-case words first, which most such articles hold."""
+    if any(phrase in text for phrase, era in _ERA_EXACT if era == "PCT"):
+        return True
+    lowered = text.lower()
+    return any(phrase in lowered for phrase, era in _ERA_ANY_CASE if era == "PCT")

@@ -15,13 +15,17 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from pipeline import __version__
+from pipeline import parallel as pipeline_parallel
 from pipeline import progress as pipeline_progress
 from pipeline.browse.metadata import datasette_metadata
 from pipeline.browse.sqlite import TableRows, write_sqlite
@@ -46,6 +50,9 @@ FILE_STEPS = ("changes", "editions", "datapackage.json", "README.md", "SHA256SUM
 SQLITE_DATA = Path(export.DATA_DIR) / "nhs_ledger.sqlite"
 DATASETTE_METADATA = "datasette.json"
 REPORT_INDEX = "report/index.html"
+# Kept in memory after the export: the diffed tables, the articles (their URLs) and the organisations.
+_KEPT_FRAMES = frozenset({"savings", "deficits", "organisations", "articles"})
+_SQLITE_BATCH_ROWS = 50_000
 NO_SCORES = "the project's hand-annotated devset was not at hand when it was built."
 
 
@@ -68,6 +75,8 @@ class _Contents:
     """What the steps of a release pass on to each other."""
 
     exported: list[export.ExportedTable]
+    # The tables later steps read in memory (the diffed ones until the diff is made, the articles' URLs, the
+    # organisations); the SQLite edition reads every table back from its data file, a batch at a time.
     frames: dict[str, pl.DataFrame]
     created: dt.datetime | None
     code_version: str  # that built the data
@@ -100,6 +109,7 @@ def build_release(warehouse: Path, version: str, *, shared_dir: Path | None = No
     building = Path(tempfile.mkdtemp(prefix=f".building-{version}-", dir=target.parent))
     building_tarball = building.with_name(building.name + ".tar.gz")
     tarball = target.parent / tarball_name(version)
+    report_job: Future | None = None
     try:
         contents = _export(building, warehouse, report, include_body_text=include_body_text)
         if scores.has_devset(shared):
@@ -113,7 +123,11 @@ def build_release(warehouse: Path, version: str, *, shared_dir: Path | None = No
         step("changes")
         _write_changes(building, version, contents, previous_dir)
         step("editions")
-        _write_editions(building, warehouse, version, contents)
+        # The report reads the DuckDB file on its own and draws its charts on the worker processes: it is made
+        # on a thread of its own while this one writes the SQLite edition (whose SQLite work holds no GIL), and
+        # waited for before the files that list it. Started here, not sooner: the export's memory is gone by now.
+        report_job = _start_report(warehouse, building)
+        _write_editions(building, version, contents, report_job)
         step("datapackage.json")
         descriptor = _write_package(building, version, contents)
         step("README.md")
@@ -133,6 +147,7 @@ def build_release(warehouse: Path, version: str, *, shared_dir: Path | None = No
         tarball.with_name(tarball.name + ".sha256").write_text(
             f"{tarball_sha256}  {tarball.name}\n", encoding="utf-8", newline="\n")
     except BaseException:
+        _stop_report(report_job)
         shutil.rmtree(building, ignore_errors=True)
         building_tarball.unlink(missing_ok=True)
         raise
@@ -173,7 +188,10 @@ def _export(folder: Path, warehouse: Path, report: Progress, *, include_body_tex
             report(STAGE_TABLES, done, len(tables))
             written, frame = export.export_table(connection, table, folder, include_body_text=include_body_text)
             exported.append(written)
-            frames[table.name] = frame
+            if table.name in _KEPT_FRAMES:
+                frames[table.name] = frame.select("url") if table.name == "articles" and "url" in frame.columns \
+                    else frame
+            del frame
         report(STAGE_TABLES, len(tables), len(tables))
         created, built_by = export.newest_run(connection), export.code_versions(connection)
     finally:
@@ -184,24 +202,56 @@ def _export(folder: Path, warehouse: Path, report: Progress, *, include_body_tex
 
 def _write_changes(folder: Path, version: str, contents: _Contents, previous_dir: Path | None) -> None:
     previous_version = previous_dir.name if previous_dir is not None else None
-    contents.diff = diff.diff_releases(previous_dir, previous_version, contents.frames)
+    diffed = {name: frame for name, frame in contents.frames.items() if name in diff.DIFFED_TABLES}
+    contents.diff = diff.diff_releases(previous_dir, previous_version, diffed,
+                                       rows_now={e.table.name: e.rows for e in contents.exported})
+    for name in diff.DIFFED_TABLES:  # done with: only the organisations are read again (the README's rates)
+        if name != "organisations":
+            contents.frames.pop(name, None)
     frame = contents.diff.frame()
     export.write_parquet(frame, folder / CHANGES_DATA, diff.CHANGES_TABLE.name)
     contents.exported.append(export.ExportedTable(diff.CHANGES_TABLE, CHANGES_DATA, frame.height))
-    contents.frames[diff.CHANGES_TABLE.name] = frame  # the SQLite edition holds it too
     (folder / CHANGES_FILE).write_text(changelog.render_changes(contents.diff, version), encoding="utf-8",
                                        newline="\n")
 
 
-def _write_editions(folder: Path, warehouse: Path, version: str, contents: _Contents) -> None:
-    """The same tables as one SQLite file with its Datasette metadata, and the static HTML report."""
+def _write_editions(folder: Path, version: str, contents: _Contents, report_job: Future) -> None:
+    """The same tables as one SQLite file with its Datasette metadata, and the static HTML report (made on its
+    thread since the release began: here it is waited for)."""
+    tables = [TableRows(e.table, _batches(folder / e.path)) for e in contents.exported]
+    write_sqlite(folder / SQLITE_DATA, tables)
+    metadata = datasette_metadata(SQLITE_DATA.stem, [e.table for e in contents.exported], version=version)
+    (folder / DATASETTE_METADATA).write_text(_json(metadata), encoding="utf-8", newline="\n")
+    report_job.result()
+
+
+def _batches(path: Path) -> Iterator[pl.DataFrame]:
+    """A data file of the release as frames of a batch of rows each: the table is never in memory whole."""
+    parquet = pq.ParquetFile(path)
+    for batch in parquet.iter_batches(batch_size=_SQLITE_BATCH_ROWS):
+        yield pl.from_arrow(batch)
+
+
+def _start_report(warehouse: Path, folder: Path) -> Future:
     from pipeline.report import build_report  # late: its chart libraries take a while to import
 
-    tables = [e.table for e in contents.exported]
-    write_sqlite(folder / SQLITE_DATA, [TableRows(table, [contents.frames[table.name]]) for table in tables])
-    metadata = datasette_metadata(SQLITE_DATA.stem, tables, version=version)
-    (folder / DATASETTE_METADATA).write_text(_json(metadata), encoding="utf-8", newline="\n")
-    build_report(warehouse, folder / Path(REPORT_INDEX).parent)
+    pool = ThreadPoolExecutor(1, thread_name_prefix="release-report")
+    try:
+        return pool.submit(build_report, warehouse, folder / Path(REPORT_INDEX).parent)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _stop_report(report_job: Future | None) -> None:
+    """A release that fails lets its report end before its folder is removed: the chart workers are stopped
+    (the report then fails at once), and the report's own error, if any, gives way to the release's."""
+    if report_job is None or report_job.done():
+        return
+    pipeline_parallel.terminate()
+    try:
+        report_job.result()
+    except BaseException:
+        pass
 
 
 def _editions(folder: Path) -> list[tuple[str, str]]:
@@ -218,7 +268,7 @@ def _write_package(folder: Path, version: str, contents: _Contents) -> dict:
     sqlite = folder / SQLITE_DATA
     extra = ([datapackage.sqlite_resource(SQLITE_DATA.as_posix(), sqlite.stat().st_size,
                                           checksums.sha256_file(sqlite))] if sqlite.is_file() else [])
-    articles = contents.frames.get("articles")
+    articles = contents.frames.get("articles")  # its URLs
     urls = articles["url"].to_list() if articles is not None and "url" in articles.columns else []
     descriptor = datapackage.package_descriptor(files, version=version, created=contents.created,
                                                 code_version=contents.code_version,
@@ -244,19 +294,18 @@ def _write_readme(folder: Path, version: str, contents: _Contents, created: str 
 
 def _change_counts(contents: _Contents) -> dict[str, dict[str, int]]:
     return {table: {kind: contents.diff.count(table, kind) for kind in diff.CHANGE_KINDS}
-            for table in diff.DIFFED_TABLES if table in contents.frames}
+            for table in diff.DIFFED_TABLES if table in contents.diff.row_counts}
 
 
 def _validate(folder: Path) -> None:
     # Imported late: frictionless is slow to import and only this step needs it.
-    from pipeline.release.validate import report_errors, validate_package
+    from pipeline.release.validate import check_package
 
-    problems = checksums.verify_sums(folder)
+    checksum_failures, problems = check_package(folder)
+    if checksum_failures:
+        raise ReleaseError(f"checksums do not verify for {', '.join(checksum_failures)}")
     if problems:
-        raise ReleaseError(f"checksums do not verify for {', '.join(problems)}")
-    package_report = validate_package(folder)
-    if not package_report.valid:
-        raise ReleaseError("the data package does not validate: " + "; ".join(report_errors(package_report)))
+        raise ReleaseError("the data package does not validate: " + "; ".join(problems))
 
 
 def _json(payload: dict) -> str:

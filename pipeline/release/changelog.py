@@ -16,7 +16,7 @@ def render_changes(diff: ReleaseDiff, version: str) -> str:
     else:
         lines += [f"Compared with the previous release, **{diff.previous_version}**.", ""]
     lines += _summary_table(diff)
-    if diff.previous_version is not None and not diff.changes:
+    if diff.previous_version is not None and diff.is_empty():
         lines += ["No fact or organisation was added, removed or changed.", ""]
     lines += _row_counts(diff)
     lines += _schema_changes(diff)
@@ -76,15 +76,15 @@ def _schema_changes(diff: ReleaseDiff) -> list[str]:
 
 
 def _listing(diff: ReleaseDiff, table: str, kind: str) -> list[str]:
-    rows = [c for c in diff.changes if c.table == table and c.change == kind]
-    if not rows:
+    count = diff.count(table, kind)
+    if not count:
         return []
-    lines = [f"## {table}: {len(rows)} {kind}", ""]
-    for change in rows[:LISTED_ROWS]:
+    lines = [f"## {table}: {count} {kind}", ""]
+    for change in diff.listed(table, kind, LISTED_ROWS):
         lines.append(f"- `{change.key}` {_escape(change.summary)}")
         lines += [f"  - `{column}`: {_value(old)} → {_value(new)}" for column, old, new in change.differences]
-    if len(rows) > LISTED_ROWS:
-        lines.append(f"- ... and {len(rows) - LISTED_ROWS} more: see `data/changes.parquet`")
+    if count > LISTED_ROWS:
+        lines.append(f"- ... and {count - LISTED_ROWS} more: see `data/changes.parquet`")
     return lines + [""]
 
 

@@ -97,11 +97,12 @@ Every line must say `OK`. The archive `{inputs.tarball_name}` is published with 
 archive bytes.
 
 `datapackage.json` (a [Frictionless Data Package](https://datapackage.org/)) repeats each data file's size
-and SHA-256 and describes every column: type, constraints, primary and foreign keys. Every release is
-validated against it with the `frictionless` library before it is published, through a small plugin that
-reads Parquet with pyarrow (`python -m pipeline.release.validate <release folder>` in the NHS Ledger
-project): frictionless 5's own Parquet reader goes through pandas, which fails on list columns such as
-`organisations.aliases` and checks no checksum."""
+and SHA-256 and describes every column: type, constraints, primary and foreign keys. Before a release is
+published, the `frictionless` library validates the descriptor, and every data file is checked against it a
+column at a time with pyarrow: sizes and checksums, types, every constraint, the primary and foreign keys.
+To have frictionless itself read every row, run `python -m pipeline.release.validate <release folder>` in the
+NHS Ledger project; it reads Parquet through a small plugin, because frictionless 5's own Parquet reader goes
+through pandas, which fails on list columns such as `organisations.aliases` and checks no checksum."""
 
 
 def _open(inputs: ReadmeInputs) -> str:

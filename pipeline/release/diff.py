@@ -58,22 +58,54 @@ class Change:
 
 
 @dataclass
+class TableChanges:
+    """One table's changes as rows of CHANGES_TABLE (added, then removed, then changed, each by key), and the
+    differing values of the changed rows (key -> (column, previous value, new value) ...), for CHANGES.md."""
+    rows: pl.DataFrame
+    differences: dict[str, tuple[tuple[str, object, object], ...]] = field(default_factory=dict)
+
+    def changes(self, kind: str | None = None, limit: int | None = None) -> list[Change]:
+        rows = self.rows if kind is None else self.rows.filter(pl.col("change") == kind)
+        rows = rows if limit is None else rows.head(limit)
+        return [Change(table, key, change, tuple(columns), summary, self.differences.get(key, ()))
+                for table, key, change, columns, summary in rows.iter_rows()]
+
+
+@dataclass
 class ReleaseDiff:
     previous_version: str | None
+    # Changes made by hand (a list of Change); `diff_releases` fills `tables` instead, a frame per diffed table.
     changes: list[Change] = field(default_factory=list)
     # Per table: row counts in the previous release and in this one (all released tables).
     row_counts: dict[str, tuple[int | None, int]] = field(default_factory=dict)
     # Per diffed table: columns added to, and removed from, the schema since the previous release.
     columns_added: dict[str, list[str]] = field(default_factory=dict)
     columns_removed: dict[str, list[str]] = field(default_factory=dict)
+    tables: list[TableChanges] = field(default_factory=list)
 
     def count(self, table: str, change: str) -> int:
-        return sum(1 for c in self.changes if c.table == table and c.change == change)
+        return sum(1 for c in self.changes if c.table == table and c.change == change) + sum(
+            part.rows.filter((pl.col("table") == table) & (pl.col("change") == change)).height for part in self.tables)
+
+    def is_empty(self) -> bool:
+        return not self.changes and all(part.rows.is_empty() for part in self.tables)
+
+    def listed(self, table: str, change: str, limit: int) -> list[Change]:
+        """The first `limit` changes of one kind in one table, in the order of data/changes.parquet."""
+        found = [c for c in self.changes if c.table == table and c.change == change][:limit]
+        for part in self.tables:
+            if len(found) < limit:
+                rows = part.rows.filter(pl.col("table") == table)
+                found += TableChanges(rows, part.differences).changes(change, limit - len(found))
+        return found
 
     def frame(self) -> pl.DataFrame:
+        schema = empty_frame(CHANGES_TABLE).schema
         rows = [{"table": c.table, "key": c.key, "change": c.change, "changed_columns": list(c.changed_columns),
                  "summary": c.summary} for c in self.changes]
-        return pl.DataFrame(rows, schema=empty_frame(CHANGES_TABLE).schema) if rows else empty_frame(CHANGES_TABLE)
+        parts = [pl.DataFrame(rows, schema=schema)] if rows else []
+        parts += [part.rows.cast(schema) for part in self.tables]
+        return pl.concat(parts, how="vertical").rechunk() if parts else empty_frame(CHANGES_TABLE)
 
 
 def read_release_table(release_dir: Path | None, table: str) -> pl.DataFrame | None:
@@ -83,13 +115,18 @@ def read_release_table(release_dir: Path | None, table: str) -> pl.DataFrame | N
     return pl.read_parquet(path) if path.is_file() else None
 
 
+def _release_rows(release_dir: Path | None, table: str) -> int | None:
+    path = None if release_dir is None else release_dir / "data" / f"{table}.parquet"
+    return pl.scan_parquet(path).select(pl.len()).collect().item() if path is not None and path.is_file() else None
+
+
 def diff_releases(previous_dir: Path | None, previous_version: str | None,
-                  current: dict[str, pl.DataFrame]) -> ReleaseDiff:
-    """Compare this release's frames (by table name) with the previous release's data files."""
+                  current: dict[str, pl.DataFrame], *, rows_now: dict[str, int] | None = None) -> ReleaseDiff:
+    """Compare this release's frames (by table name) with the previous release's data files; `rows_now` gives
+    the row counts of every released table (default: those of `current`), in the order CHANGES.md lists them."""
     result = ReleaseDiff(previous_version=previous_version)
-    for name, frame in current.items():
-        before = read_release_table(previous_dir, name)
-        result.row_counts[name] = (None if before is None else before.height, frame.height)
+    for name, rows in (rows_now or {name: frame.height for name, frame in current.items()}).items():
+        result.row_counts[name] = (_release_rows(previous_dir, name), rows)
     orgs_now = current.get("organisations")
     orgs_before = read_release_table(previous_dir, "organisations")
     for name in DIFFED_TABLES:
@@ -100,31 +137,104 @@ def diff_releases(previous_dir: Path | None, previous_version: str | None,
         if before is not None:
             result.columns_added[name] = [c for c in now.columns if c not in before.columns]
             result.columns_removed[name] = [c for c in before.columns if c not in now.columns]
-        result.changes += diff_table(name, before, now, names_before=_org_names(orgs_before),
-                                     names_now=_org_names(orgs_now))
+        result.tables.append(table_changes(name, before, now, names_before=orgs_before, names_now=orgs_now))
     return result
 
 
 def diff_table(name: str, before: pl.DataFrame | None, now: pl.DataFrame, *,
                names_before: dict[str, str] | None = None, names_now: dict[str, str] | None = None) -> list[Change]:
     """Changes of one table, keyed by its primary key in the registry (one column for every diffed table)."""
+    def organisations(names: dict[str, str] | None) -> pl.DataFrame | None:
+        return None if names is None else pl.DataFrame({"org_id": list(names), "name": list(names.values())},
+                                                       schema={"org_id": pl.Utf8, "name": pl.Utf8})
+    return table_changes(name, before, now, names_before=organisations(names_before),
+                         names_now=organisations(names_now)).changes()
+
+
+def table_changes(name: str, before: pl.DataFrame | None, now: pl.DataFrame, *,
+                  names_before: pl.DataFrame | None = None, names_now: pl.DataFrame | None = None) -> TableChanges:
+    """`diff_table` as frames: keys are matched by joins and content compared column by column."""
     (key,) = REGISTRY[name].primary_key
     before = before if before is not None else now.clear()
     compared = [c for c in now.columns if c in before.columns and c != key and c not in LINEAGE_COLUMNS]
-    old_rows = {row[key]: row for row in before.iter_rows(named=True)}
-    new_rows = {row[key]: row for row in now.iter_rows(named=True)}
-    changes = []
-    for row_key in sorted(new_rows.keys() - old_rows.keys()):
-        changes.append(Change(name, row_key, "added", (), summarise(name, new_rows[row_key], names_now or {})))
-    for row_key in sorted(old_rows.keys() - new_rows.keys()):
-        changes.append(Change(name, row_key, "removed", (), summarise(name, old_rows[row_key], names_before or {})))
-    for row_key in sorted(new_rows.keys() & old_rows.keys()):
-        old, new = old_rows[row_key], new_rows[row_key]
-        differing = tuple(c for c in compared if old[c] != new[c])
+    added = now.join(before.select(key), on=key, how="anti").sort(key)
+    removed = before.join(now.select(key), on=key, how="anti").sort(key)
+    pairs = now.select(key, *compared).join(before.select(key, *compared), on=key, how="inner", suffix="__before")
+    # A candidate differs in some column (or holds a NaN, which Python's != calls different from itself);
+    # each candidate is then compared as Python compares values, as before.
+    differs = [pl.col(c).ne_missing(pl.col(f"{c}__before")) if now.schema[c] == before.schema[c] else pl.lit(True)
+               for c in compared]
+    differs += [pl.col(c).is_nan() | pl.col(f"{c}__before").is_nan() for c in compared if now.schema[c].is_float() and before.schema[c].is_float()]
+    candidates = pairs.filter(pl.any_horizontal(differs)) if differs else pairs.clear()
+    changed_keys, columns, differences = [], [], {}
+    for new in candidates.sort(key).iter_rows(named=True):
+        differing = tuple(c for c in compared if new[f"{c}__before"] != new[c])
         if differing:
-            changes.append(Change(name, row_key, "changed", differing, summarise(name, new, names_now or {}),
-                                  tuple((c, old[c], new[c]) for c in differing)))
-    return changes
+            changed_keys.append(new[key])
+            columns.append(list(differing))
+            differences[new[key]] = tuple((c, new[f"{c}__before"], new[c]) for c in differing)
+    changed = now.join(pl.DataFrame({key: changed_keys, "changed_columns": columns},
+                                    schema={key: now.schema[key], "changed_columns": pl.List(pl.Utf8)}),
+                       on=key, how="inner").sort(key)
+    parts = [
+        _rows(name, key, "added", added, names_now),
+        _rows(name, key, "removed", removed, names_before),
+        _rows(name, key, "changed", changed, names_now),
+    ]
+    return TableChanges(pl.concat(parts, how="vertical"), differences)
+
+
+def _rows(table: str, key: str, change: str, frame: pl.DataFrame, organisations: pl.DataFrame | None) -> pl.DataFrame:
+    columns = pl.col("changed_columns") if "changed_columns" in frame.columns else pl.lit([], pl.List(pl.Utf8))
+    return frame.select(
+        pl.lit(table, pl.Utf8).alias("table"), pl.col(key).cast(pl.Utf8).alias("key"),
+        pl.lit(change, pl.Utf8).alias("change"), columns.alias("changed_columns"),
+        summaries(table, frame, organisations).alias("summary"),
+    )
+
+
+def summaries(table: str, frame: pl.DataFrame, organisations: pl.DataFrame | None) -> pl.Expr:
+    """`summarise` of every row of `frame`, as one expression over it (the sums are formatted once per value)."""
+    if table == "organisations":
+        return pl.format("{} ({})", pl.col("name").fill_null("None"), pl.col("org_type").fill_null("None"))
+    names = dict(zip(organisations["org_id"].to_list(), organisations["name"].to_list())) \
+        if organisations is not None and not frame.is_empty() else {}
+    org_ids = [o for o in frame["org_id"].unique().to_list() if o] if not frame.is_empty() else []
+    org = pl.col("org_id").replace_strict({o: str(names.get(o, o)) for o in org_ids} or {"": ""}, default=None,
+                                          return_dtype=pl.Utf8) \
+        .fill_null("unknown body")
+    kind = "saving" if table == "savings" else "deficit"
+    return pl.concat_str([org, pl.lit(": "), pl.col("measure").fill_null("None"), pl.lit(f" {kind} "),
+                          _amount_text(frame), _period_text()])
+
+
+def _gbp(frame: pl.DataFrame, column: str) -> pl.Expr:
+    values = [v for v in frame[column].unique().to_list() if v is not None] if not frame.is_empty() else []
+    return pl.col(column).replace_strict({v: format_gbp(v) for v in values} or {0.0: ""}, default=None,
+                                         return_dtype=pl.Utf8)
+
+
+def _amount_text(frame: pl.DataFrame) -> pl.Expr:
+    amount = (pl.when(pl.col("amount_gbp").is_not_null()).then(_gbp(frame, "amount_gbp"))
+              .when(pl.col("amount_low_gbp").is_not_null() & pl.col("amount_high_gbp").is_not_null())
+              .then(pl.concat_str([_gbp(frame, "amount_low_gbp"), pl.lit("-"), _gbp(frame, "amount_high_gbp")]))
+              .otherwise(pl.lit("£?")))
+    qualifier = pl.col("qualifier")
+    return pl.when(qualifier.is_not_null() & (qualifier != "")).then(pl.concat_str([qualifier, pl.lit(" "), amount])) \
+        .otherwise(amount)
+
+
+def _period_text() -> pl.Expr:
+    start, end, horizon = pl.col("fy_start"), pl.col("fy_end"), pl.col("horizon_years")
+    has_start = start.is_not_null() & (start != "")
+    has_end = end.is_not_null() & (end != "")
+    return (pl.when(has_start & has_end & (start == end)).then(pl.concat_str([pl.lit(", "), start]))
+            .when(has_start & has_end).then(pl.concat_str([pl.lit(", "), start, pl.lit(" to "), end]))
+            .when(has_end).then(pl.concat_str([pl.lit(", by "), end]))
+            .when(has_start).then(pl.concat_str([pl.lit(", from "), start]))
+            .when(horizon.is_not_null() & (horizon != 0))
+            .then(pl.concat_str([pl.lit(", over "), horizon.cast(pl.Utf8), pl.lit(" years")]))
+            .otherwise(pl.lit("")))
 
 
 def _org_names(organisations: pl.DataFrame | None) -> dict[str, str]:

@@ -72,10 +72,10 @@ def claims_of_body(claims: pl.DataFrame, org_id: str) -> pl.DataFrame:
     return sort_claims(claims.filter(pl.col("org_id") == org_id))
 
 
-def sort_claims(claims: pl.DataFrame) -> pl.DataFrame:
+def sort_claims(claims: pl.DataFrame, *, by_body: bool = False) -> pl.DataFrame:
     return claims.sort(
-        [pl.col("fact_table"), pl.coalesce("fy_end", "fy_start"), pl.col("published_on"), pl.col("title"),
-         pl.col("fact_id")],
+        [*([pl.col("org_id")] if by_body else []), pl.col("fact_table"), pl.coalesce("fy_end", "fy_start"),
+         pl.col("published_on"), pl.col("title"), pl.col("fact_id")],
         nulls_last=True,
     )
 
@@ -91,7 +91,15 @@ def successions_by_body(successions: pl.DataFrame) -> dict[str, pl.DataFrame]:
 
 
 def claims_by_body(claims: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """org_id -> its claims in page order: one pass over the claims, where filtering per body would be one each."""
+    """org_id -> its claims in page order: one sort of all claims by body and page order, each body's claims a
+    slice of it (no copy), where filtering per body would be one pass each. The page order ends on `fact_id`,
+    which is unique, so a body's slice is in the order `sort_claims` gives it."""
     if claims.is_empty():
         return {}
-    return {key[0]: sort_claims(part) for key, part in claims.partition_by("org_id", as_dict=True).items()}
+    ordered = sort_claims(claims, by_body=True)
+    runs = ordered.select(pl.col("org_id").rle()).unnest("org_id")
+    slices, start = {}, 0
+    for length, org_id in runs.iter_rows():
+        slices[org_id] = ordered.slice(start, length)
+        start += length
+    return slices

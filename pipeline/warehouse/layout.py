@@ -6,6 +6,7 @@
     staging/batch_state/<batch>.json                   what a batch was processed from, and its input ids
     staging/run_log/<run id>.json                      when each run started and finished
     nhs_ledger.duckdb (+ its load manifest)            the DuckDB file built from the Parquet tables
+    .nhs_ledger.build_stamp.json                       what the last complete build read and left
     releases/<version>/                                versioned releases
 
 Every module that reads or writes the warehouse asks a `Warehouse` for the path, so the layout can change here
@@ -22,6 +23,7 @@ from schemas import REGISTRY
 
 PART_FILE = "part-0.parquet"
 DUCKDB_FILE = "nhs_ledger.duckdb"
+BUILD_STAMP_FILE = ".nhs_ledger.build_stamp.json"
 RELEASES_DIR = "releases"
 _PUBLIC, _STAGING = "parquet", "staging"
 _BATCH_STATE, _RUN_LOG = "batch_state", "run_log"
@@ -69,6 +71,17 @@ class Warehouse:
 
     def run_log(self, run_id: str) -> Path:
         return self.root / _STAGING / _RUN_LOG / f"{run_id}.json"
+
+    @property
+    def build_stamp(self) -> Path:
+        """What the last complete build read and left (`build_stamp`): hidden beside the DuckDB file's manifest, as
+        a record about the warehouse rather than a table of it."""
+        return self.root / BUILD_STAMP_FILE
+
+    @property
+    def built_folders(self) -> tuple[Path, Path]:
+        """The folders a build writes its tables and records into (not releases, not the lock)."""
+        return self.root / _PUBLIC, self.root / _STAGING
 
     # ---- the DuckDB file and releases
     @property

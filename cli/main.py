@@ -240,8 +240,9 @@ def _build(args: argparse.Namespace) -> int:
         return _run_build(args, raw, warehouse, inputs)
 
 
-def _run_build(args: argparse.Namespace, raw: Path, warehouse: Path, inputs: str) -> int:
-    """The build as Dagster runs, its summary, and the stamp that lets the next build with nothing new stop early."""
+def _run_build(args: argparse.Namespace, raw: Path, warehouse: Path, inputs) -> int:
+    """The build as Dagster runs, its summary, and the stamp that lets the next build with nothing new stop early
+    (`inputs`: the `build_stamp.Inputs` taken before the build)."""
     import datetime as dt
 
     from assets.materialise import materialise

@@ -562,3 +562,57 @@ def test_the_archive_is_plain_gzip_with_no_name_or_time_and_the_same_twice(tmp_p
         assert tar.getnames() == ["nhs-ledger-0.0.1", "nhs-ledger-0.0.1/README.md", "nhs-ledger-0.0.1/data",
                                   "nhs-ledger-0.0.1/data/blob.bin"]
         assert tar.extractfile("nhs-ledger-0.0.1/data/blob.bin").read() == data
+
+
+# The one-line summary of a changed row, as the release wrote it row by row before the diff worked in frames:
+# the reference `diff.summaries` must match.
+def _summary_of_row(table: str, row: dict, org_names: dict[str, str]) -> str:
+    from pipeline.evaluate import format_gbp
+
+    if table == "organisations":
+        return f"{row['name']} ({row['org_type']})"
+    org = org_names.get(row.get("org_id"), row.get("org_id") or "unknown body")
+    kind = "saving" if table == "savings" else "deficit"
+    if row.get("amount_gbp") is not None:
+        amount = format_gbp(row["amount_gbp"])
+    elif row.get("amount_low_gbp") is not None and row.get("amount_high_gbp") is not None:
+        amount = f"{format_gbp(row['amount_low_gbp'])}-{format_gbp(row['amount_high_gbp'])}"
+    else:
+        amount = "£?"
+    amount = f"{row['qualifier']} {amount}" if row.get("qualifier") else amount
+    start, end, horizon = row.get("fy_start"), row.get("fy_end"), row.get("horizon_years")
+    if start and end:
+        period = f", {start}" if start == end else f", {start} to {end}"
+    elif end:
+        period = f", by {end}"
+    elif start:
+        period = f", from {start}"
+    elif horizon:
+        period = f", over {horizon} years"
+    else:
+        period = ""
+    return f"{org}: {row['measure']} {kind} {amount}{period}"
+
+
+def test_the_summaries_of_changed_rows_are_worded_as_row_by_row():
+    from pipeline.release.diff import summaries
+
+    rows = pl.DataFrame({
+        "org_id": ["org_a", "org_b", None, "", "org_gone", "org_a"],
+        "measure": ["target", None, "achieved", "forecast", "target", "shortfall"],
+        "amount_gbp": [35e6, None, None, 1234.5, 2.5e9, None],
+        "amount_low_gbp": [None, 10e6, None, None, None, 1e6],
+        "amount_high_gbp": [None, 12e6, 3e6, None, None, None],
+        "qualifier": ["more than", None, "", "about", None, None],
+        "fy_start": ["2015/16", "2016/17", None, "", None, "2019/20"],
+        "fy_end": ["2015/16", "2017/18", "2020/21", None, None, ""],
+        "horizon_years": [None, None, None, 3, 0, None],
+    })
+    names = {"org_a": "NHS Leeds CCG", "org_b": "Barts Health NHS Trust"}
+    organisations = pl.DataFrame({"org_id": list(names), "name": list(names.values())})
+    for table in ("savings", "deficits"):
+        found = rows.select(summaries(table, rows, organisations)).to_series().to_list()
+        assert found == [_summary_of_row(table, row, names) for row in rows.iter_rows(named=True)]
+    orgs = pl.DataFrame({"name": ["NHS Leeds CCG", None], "org_type": [None, "trust"]})
+    assert orgs.select(summaries("organisations", orgs, None)).to_series().to_list() == [
+        _summary_of_row("organisations", row, {}) for row in orgs.iter_rows(named=True)]

@@ -194,7 +194,8 @@ def _rows(table: str, key: str, change: str, frame: pl.DataFrame, organisations:
 
 
 def summaries(table: str, frame: pl.DataFrame, organisations: pl.DataFrame | None) -> pl.Expr:
-    """`summarise` of every row of `frame`, as one expression over it (the sums are formatted once per value)."""
+    """Each row's one-line summary, as one expression over `frame` (each sum formatted once per value): "<body>:
+    <measure> saving|deficit [qualifier] <amount>[, <period>]", or "<name> (<type>)" for an organisation."""
     if table == "organisations":
         return pl.format("{} ({})", pl.col("name").fill_null("None"), pl.col("org_type").fill_null("None"))
     names = dict(zip(organisations["org_id"].to_list(), organisations["name"].to_list())) \
@@ -235,40 +236,3 @@ def _period_text() -> pl.Expr:
             .when(horizon.is_not_null() & (horizon != 0))
             .then(pl.concat_str([pl.lit(", over "), horizon.cast(pl.Utf8), pl.lit(" years")]))
             .otherwise(pl.lit("")))
-
-
-def _org_names(organisations: pl.DataFrame | None) -> dict[str, str]:
-    if organisations is None:
-        return {}
-    return dict(zip(organisations["org_id"].to_list(), organisations["name"].to_list()))
-
-
-def summarise(table: str, row: dict, org_names: dict[str, str]) -> str:
-    if table == "organisations":
-        return f"{row['name']} ({row['org_type']})"
-    org = org_names.get(row.get("org_id"), row.get("org_id") or "unknown body")
-    kind = "saving" if table == "savings" else "deficit"
-    return f"{org}: {row['measure']} {kind} {format_amount(row)}{_period(row)}"
-
-
-def format_amount(row: dict) -> str:
-    if row.get("amount_gbp") is not None:
-        amount = format_gbp(row["amount_gbp"])
-    elif row.get("amount_low_gbp") is not None and row.get("amount_high_gbp") is not None:
-        amount = f"{format_gbp(row['amount_low_gbp'])}-{format_gbp(row['amount_high_gbp'])}"
-    else:
-        amount = "£?"
-    return f"{row['qualifier']} {amount}" if row.get("qualifier") else amount
-
-
-def _period(row: dict) -> str:
-    start, end, horizon = row.get("fy_start"), row.get("fy_end"), row.get("horizon_years")
-    if start and end:
-        return f", {start}" if start == end else f", {start} to {end}"
-    if end:
-        return f", by {end}"
-    if start:
-        return f", from {start}"
-    if horizon:
-        return f", over {horizon} years"
-    return ""

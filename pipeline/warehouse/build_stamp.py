@@ -5,12 +5,12 @@ start-up, planning and re-deriving the tables that span every batch, to rewrite 
 The stamp is a hash of everything a build's output depends on, taken in two halves:
 
 - **before the build**, the inputs: every file of the raw folder (its reference data included), an explicit
-  reference folder and a domain list named in the environment, by path, size and modification time; the
+  reference folder and a domain list named in the environment, by path, size, modification and change time; the
   project's code and word lists by content; the Python packages installed (their folders' modification times);
   and the `NHS_LEDGER_*` settings of the environment (and `DAGSTER_HOME`). Taken before, so that a file changed
   while the build ran is a change the next build sees.
 - **after the build**, what the build left in the warehouse: every file of `parquet/`, `staging/` and the
-  DuckDB file, by path, size and modification time. Anything else writing there (a Dagster run from the UI, a
+  DuckDB file, by path, size, modification and change time. Anything else writing there (a Dagster run from the UI, a
   hand deletion) changes it.
 
 A later build whose two halves hash the same has nothing to do: the build it would run writes the bytes already
@@ -181,10 +181,7 @@ def unchanged_since_stamp(warehouse: Path, inputs: Inputs) -> Stamp | None:
 
 def forget_stamp(warehouse: Path) -> None:
     """Before a build writes anything: a build that stops half way must leave no stamp behind."""
-    try:
-        stamp_path(warehouse).unlink()
-    except FileNotFoundError:
-        pass
+    stamp_path(warehouse).unlink(missing_ok=True)
 
 
 def write_stamp(warehouse: Path, inputs: Inputs, *, summary: str, batches: int, finished_at: str) -> bool:

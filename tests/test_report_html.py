@@ -187,10 +187,13 @@ def test_a_body_page_names_its_successions_and_links_those_with_pages():
 
 
 def _claim_row_markup(claim: dict, best: set):
-    """A claim's row built with `element`, as the report built it before `_claim_row` wrote it faster."""
-    from pipeline.report.body_page import _claim_period
+    """A claim's row built with `element`, as the report built it before its rows were written column-wise."""
     from pipeline.report.markup import element, link
-    from pipeline.report.money import format_amount, format_date
+    from pipeline.report.money import NO_VALUE, format_amount, format_date, format_years
+
+    period = format_years(claim["fy_start"], claim["fy_end"])
+    if period == NO_VALUE and claim["period_text"]:
+        period = f"“{claim['period_text']}”"
 
     return element(
         "tr",
@@ -200,7 +203,7 @@ def _claim_row_markup(claim: dict, best: set):
                 element("span", "best value", class_="badge best") if claim["fact_id"] in best else None),
         element("td", format_amount(claim["amount_gbp"], claim["amount_low_gbp"], claim["amount_high_gbp"],
                                     claim["qualifier"]), class_="num"),
-        element("td", _claim_period(claim)),
+        element("td", period),
         element("td", link(claim["title"] or claim["source_path"], claim["url"])),
         element("td", format_date(claim["published_on"]), class_="num"),
         id=claim["fact_id"],
@@ -210,7 +213,7 @@ def _claim_row_markup(claim: dict, best: set):
 def test_a_claim_row_is_written_as_element_would_write_it():
     import datetime as dt
 
-    from pipeline.report.body_page import _claim_row
+    from pipeline.report.claim_rows import ROW_COLUMN, with_claim_rows
 
     base = {"fact_id": "sav_1", "fact_table": "savings", "measure": "target", "amount_gbp": 35e6,
             "amount_low_gbp": None, "amount_high_gbp": None, "qualifier": "more than", "fy_start": "2015/16",
@@ -219,7 +222,20 @@ def test_a_claim_row_is_written_as_element_would_write_it():
     variants = [base, {**base, "url": "javascript:alert(1)"}, {**base, "url": None, "title": None},
                 {**base, "measure": None, "evidence": None, "published_on": None, "amount_gbp": None},
                 {**base, "fy_start": None, "fy_end": None, "period_text": "over <three> years"},
-                {**base, "url": "http://x", "title": None, "source_path": None}]
-    for claim in variants:
-        for best in (set(), {"sav_1"}):
-            assert _claim_row(claim, best) == _claim_row_markup(claim, best)
+                {**base, "url": "http://x", "title": None, "source_path": None},
+                {**base, "url": "HTTPS://X.ORG/a'b", "title": "", "evidence": "it's 'quoted'"},
+                {**base, "url": "", "title": None, "source_path": None},
+                {**base, "fact_id": None, "fact_table": "deficits", "measure": "forecast"},
+                {**base, "fact_id": "def_2", "amount_gbp": None, "amount_low_gbp": 10e6, "amount_high_gbp": 12.5e6,
+                 "qualifier": None, "fy_start": "2015/16", "fy_end": "2015/16"},
+                {**base, "fact_id": "def_3", "amount_gbp": None, "amount_low_gbp": 1e9, "qualifier": None}]
+    schema = {"fact_id": pl.Utf8, "fact_table": pl.Utf8, "measure": pl.Utf8, "amount_gbp": pl.Float64,
+              "amount_low_gbp": pl.Float64, "amount_high_gbp": pl.Float64, "qualifier": pl.Utf8, "fy_start": pl.Utf8,
+              "fy_end": pl.Utf8, "period_text": pl.Utf8, "evidence": pl.Utf8, "title": pl.Utf8,
+              "source_path": pl.Utf8, "url": pl.Utf8, "published_on": pl.Date}
+    claims = pl.DataFrame(variants, schema=schema, orient="row")
+    for best in (set(), {"sav_1", "def_2"}):
+        rows = with_claim_rows(claims, best)[ROW_COLUMN].to_list()
+        assert len(rows) == len(variants)
+        for claim, row in zip(variants, rows):
+            assert row == _claim_row_markup(claim, best)

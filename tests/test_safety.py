@@ -284,8 +284,6 @@ REVIEWED = {
     ("pipeline/release/dictionary.py", "table.name"),  # an SQL example in the release README, not executed
     ("assets/locking.py", "plan_context"),  # Executor.execute(plan_context, plan): Dagster's executor, not SQL
     ("pipeline/browse/sqlite.py", "create_table_sql(table, fields)"),  # identifiers and schemas/types.py's names
-    ("pipeline/browse/sqlite.py", "placeholders(len(fields))"),  # "?, ?, ...": the values are parameters
-    ("pipeline/browse/sqlite.py", "insert"),  # the INSERT above: an identifier and placeholders
     ("pipeline/browse/sqlite.py", "fts"),  # sql_identifier(f"{table}_fts")
     ("pipeline/browse/sqlite.py", "', '.join(map(sql_identifier, searched))"),  # quoted column names
     ("pipeline/browse/sqlite.py", "sql"),  # VIEWS: constant view bodies

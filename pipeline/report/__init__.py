@@ -8,6 +8,14 @@ job per module: `reading` (the columns it reads), `summaries` (the numbers behin
 `money` (sums and dates as printed), `style` (the stylesheet). The same warehouse gives the same bytes.
 """
 
-from pipeline.report.build import build_report
-
 __all__ = ["build_report"]
+
+
+def __getattr__(name: str):
+    # Imported when asked for, not with the package: the chart workers import `pipeline.report.svg`, and a worker
+    # that imported the whole report (polars, DuckDB, Altair) as well would hold a hundred megabytes more.
+    if name == "build_report":
+        from pipeline.report.build import build_report
+
+        return build_report
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

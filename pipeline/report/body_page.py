@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.report.charts import MEASURES
+from pipeline.report.claim_rows import ROW_COLUMN, with_claim_rows
 from pipeline.report.index_page import body_href
-from pipeline.report.markup import Html, element, escape, link, page, table
+from pipeline.report.markup import Html, element, page, table
 from pipeline.report.money import NO_VALUE, format_amount, format_date, format_gbp, format_years
 from pipeline.report.style import STYLESHEET
 
@@ -125,41 +126,11 @@ def _figure_table(body: Body) -> Html:
 
 
 def _claim_table(body: Body) -> Html:
-    """Every claim as a row, each cell escaped as `element` escapes it; written out by hand because a large body
-    has thousands of claims, and `element` per cell cost most of a large report's time. The markup is what
-    `element` makes of a row (tests/test_report_html.py holds them together)."""
-    best = set(body.figures["best_fact_id"].to_list())
-    columns = ("fact_id", "fact_table", "measure", "amount_gbp", "amount_low_gbp", "amount_high_gbp", "qualifier",
-               "fy_start", "fy_end", "period_text", "evidence", "title", "source_path", "url", "published_on")
-    rows = [_claim_row(dict(zip(columns, values)), best)
-            for values in body.claims.select(columns).iter_rows()] if body.claims.height else []
+    """Every claim as a row (`claim_rows`: the report adds the rows of all bodies' claims at once; a body made
+    without them gets its own here)."""
+    claims = body.claims
+    if ROW_COLUMN not in claims.columns:
+        claims = with_claim_rows(claims, body.figures["best_fact_id"].to_list())
     head = element("thead", element("tr", [element("th", h, scope="col") for h in
                                            ("sentence", "measure", "amount", "period", "article", "date")]))
-    return Html(f'<table class="claims">{head}<tbody>{"".join(rows)}</tbody></table>')
-
-
-_BEST_BADGE = ' <span class="badge best">best value</span>'
-
-
-def _text(value) -> str:
-    """A child as `markup.join` writes it: None is left out, anything else escaped."""
-    return "" if value is None else escape(value)
-
-
-def _claim_period(claim: dict) -> str:
-    period = format_years(claim["fy_start"], claim["fy_end"])
-    if period == NO_VALUE and claim["period_text"]:
-        period = f"“{claim['period_text']}”"
-    return period
-
-
-def _claim_row(claim: dict, best: set) -> str:
-    article = link(claim["title"] or claim["source_path"], claim["url"])
-    amount = format_amount(claim["amount_gbp"], claim["amount_low_gbp"], claim["amount_high_gbp"], claim["qualifier"])
-    fact_id = claim["fact_id"]
-    opening = "<tr>" if fact_id is None else f'<tr id="{_text(fact_id)}">'
-    return (f'{opening}<td class="evidence">{_text(claim["evidence"])}</td>'
-            f'<td>{_text(claim["fact_table"].removesuffix("s"))} {_text(claim["measure"])}'
-            f'{_BEST_BADGE if fact_id in best else ""}</td>'
-            f'<td class="num">{_text(amount)}</td><td>{_text(_claim_period(claim))}</td><td>{article}</td>'
-            f'<td class="num">{_text(format_date(claim["published_on"]))}</td></tr>')
+    return Html(f'<table class="claims">{head}<tbody>{"".join(claims[ROW_COLUMN].to_list())}</tbody></table>')

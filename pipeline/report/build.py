@@ -9,10 +9,14 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+
+import polars as pl
 
 from pipeline.report import charts, summaries
 from pipeline.report.body_page import Body, body_name, render_body
+from pipeline.report.claim_rows import ROW_COLUMN, with_claim_rows
 from pipeline.report.index_page import CHART_TITLES, render_index
 from pipeline.report.reading import read_report_data
 from pipeline.report.style import STYLESHEET, stylesheet
@@ -25,7 +29,7 @@ BODIES = "bodies"
 
 def build_report(warehouse: Path, out: Path) -> Path:
     """Write the report of `warehouse` to the folder `out` (replacing what is there); the index page's path."""
-    data = read_report_data(Path(warehouse))
+    data = read_report_data(Path(warehouse), keep_of_claims=_page_rows)
     figures = data.figures
     bodies = summaries.bodies_with_figures(figures, data.organisations)
     headline = []
@@ -61,6 +65,13 @@ def build_report(warehouse: Path, out: Path) -> Path:
             shutil.rmtree(building, ignore_errors=True)
             raise
     return out / INDEX
+
+
+def _page_rows(figures: pl.DataFrame) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    """What a page needs of its claims: each one's row of HTML (`claim_rows`, its measure marked when it is a
+    figure's best value) and what orders them."""
+    best = figures["best_fact_id"].to_list() if not figures.is_empty() else []
+    return lambda claims: with_claim_rows(claims, best).select(*summaries.CLAIM_ORDER_COLUMNS, ROW_COLUMN)
 
 
 def _bodies(data, bodies) -> list[Body]:

@@ -72,6 +72,10 @@ def claims_of_body(claims: pl.DataFrame, org_id: str) -> pl.DataFrame:
     return sort_claims(claims.filter(pl.col("org_id") == org_id))
 
 
+# What `sort_claims` orders claims by.
+CLAIM_ORDER_COLUMNS = ("org_id", "fact_table", "fy_end", "fy_start", "published_on", "title", "fact_id")
+
+
 def sort_claims(claims: pl.DataFrame, *, by_body: bool = False) -> pl.DataFrame:
     return claims.sort(
         [*([pl.col("org_id")] if by_body else []), pl.col("fact_table"), pl.coalesce("fy_end", "fy_start"),

@@ -525,14 +525,14 @@ def test_a_release_that_does_not_check_is_not_published(grown, tmp_path, monkeyp
     from pipeline.release import export
 
     warehouse, _ = grown
-    real = export.write_parquet
+    real = export.write_parquet_batches
 
-    def corrupting(frame, target, table_name):
+    def corrupting(frames, target, table_name):
         if table_name == "deficits":
-            frame = frame.with_columns(pl.lit("bogus").alias("measure"))  # outside its enum
-        real(frame, target, table_name)
+            frames = (frame.with_columns(pl.lit("bogus").alias("measure")) for frame in frames)  # outside its enum
+        return real(frames, target, table_name)
 
-    monkeypatch.setattr(export, "write_parquet", corrupting)
+    monkeypatch.setattr(export, "write_parquet_batches", corrupting)
     with pytest.raises(ReleaseError, match='does not validate.*deficits: .*constraint "enum"'):
         _release(warehouse, "9.9.9", tmp_path)
     assert not (warehouse / "releases" / "9.9.9").exists()

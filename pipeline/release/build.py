@@ -186,9 +186,10 @@ def _export(folder: Path, warehouse: Path, report: Progress, *, include_body_tex
         exported, frames = [], {}
         for done, table in enumerate(tables):
             report(STAGE_TABLES, done, len(tables))
-            written, frame = export.export_table(connection, table, folder, include_body_text=include_body_text)
+            written, frame = export.export_table(connection, table, folder, include_body_text=include_body_text,
+                                                 keep=table.name in _KEPT_FRAMES)
             exported.append(written)
-            if table.name in _KEPT_FRAMES:
+            if frame is not None:
                 frames[table.name] = frame.select("url") if table.name == "articles" and "url" in frame.columns \
                     else frame
             del frame

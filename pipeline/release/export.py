@@ -10,6 +10,7 @@ gives byte-identical files (and so identical checksums) whatever the version.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,8 @@ DATA_DIR = "data"
 # Left out unless asked for: the articles' text belongs to their publishers.
 PUBLISHER_TEXT_COLUMNS = {"articles": ("body_text",)}
 ZSTD_LEVEL = 9
+# Rows read from DuckDB at a time, and so rows per row group of a data file.
+EXPORT_BATCH_ROWS = 131_072
 TABLE_KEY = b"nhs_ledger.table"
 
 
@@ -63,28 +66,65 @@ def check_columns(connection: duckdb.DuckDBPyConnection, table: Table) -> None:
 
 
 def read_released(connection: duckdb.DuckDBPyConnection, table: Table) -> pl.DataFrame:
+    return pl.concat(list(read_released_batches(connection, table)), rechunk=False)
+
+
+def read_released_batches(connection: duckdb.DuckDBPyConnection, table: Table) -> Iterator[pl.DataFrame]:
+    """The table's rows in primary-key order, EXPORT_BATCH_ROWS at a time (at least one frame, maybe empty)."""
     check_columns(connection, table)
     columns = ", ".join(sql_identifier(f.name) for f in table.fields)
     order = ", ".join(sql_identifier(c) for c in table.primary_key)
-    frame = connection.sql(f"SELECT {columns} FROM {sql_identifier(table.name)} ORDER BY {order}").pl()
-    return conform(frame, table)
+    reader = connection.sql(f"SELECT {columns} FROM {sql_identifier(table.name)} ORDER BY {order}"
+                            ).to_arrow_reader(EXPORT_BATCH_ROWS)
+    empty = True
+    for batch in reader:
+        empty = False
+        yield conform(pl.from_arrow(batch), table)
+    if empty:
+        yield conform(pl.from_arrow(reader.schema.empty_table()), table)
 
 
 def write_parquet(frame: pl.DataFrame, target: Path, table_name: str) -> None:
-    arrow = frame.to_arrow()
-    arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), TABLE_KEY: table_name.encode()})
+    write_parquet_batches([frame], target, table_name)
+
+
+def write_parquet_batches(frames: Iterable[pl.DataFrame], target: Path, table_name: str) -> int:
+    """The frames (one schema) as one Parquet file, a row group per frame; the rows written. The writer's
+    settings are fixed, so the same rows in the same frames give the same bytes."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(arrow, target, compression="zstd", compression_level=ZSTD_LEVEL, write_statistics=True)
+    writer, rows = None, 0
+    try:
+        for frame in frames:
+            arrow = frame.to_arrow()
+            if writer is None:
+                schema = arrow.schema.with_metadata({**(arrow.schema.metadata or {}), TABLE_KEY: table_name.encode()})
+                writer = pq.ParquetWriter(target, schema, compression="zstd", compression_level=ZSTD_LEVEL,
+                                          write_statistics=True)
+            if frame.height:
+                writer.write_table(arrow.replace_schema_metadata(schema.metadata), row_group_size=frame.height)
+            rows += frame.height
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows
 
 
 def export_table(connection: duckdb.DuckDBPyConnection, table: Table, release_dir: Path, *,
-                 include_body_text: bool) -> tuple[ExportedTable, pl.DataFrame]:
-    """Write one table's file; returns what was written and the frame (the diff and counts reuse it)."""
+                 include_body_text: bool, keep: bool = False) -> tuple[ExportedTable, pl.DataFrame | None]:
+    """Write one table's file, streamed from DuckDB a batch at a time (only one batch of a large table is in
+    memory); returns what was written and, when `keep`, the rows (the diff and counts reuse them)."""
     released = released_table(table, include_body_text=include_body_text)
-    frame = read_released(connection, released)
     relative = Path(DATA_DIR) / f"{table.name}.parquet"
-    write_parquet(frame, release_dir / relative, table.name)
-    return ExportedTable(released, relative, frame.height), frame
+    kept: list[pl.DataFrame] = []
+
+    def batches() -> Iterator[pl.DataFrame]:
+        for frame in read_released_batches(connection, released):
+            if keep:
+                kept.append(frame)
+            yield frame
+
+    rows = write_parquet_batches(batches(), release_dir / relative, table.name)
+    return ExportedTable(released, relative, rows), pl.concat(kept, rechunk=False) if keep else None
 
 
 def newest_run(connection: duckdb.DuckDBPyConnection) -> dt.datetime | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from pipeline.publish.database import open_warehouse, sql_identifier, sql_literal
 from schemas import REGISTRY
@@ -31,8 +32,7 @@ _FACT_COLUMNS = ["article_id", "org_id", "scope", "measure", "amount_gbp", "amou
 
 
 # Claims are read from DuckDB this many at a time, and each batch reduced to what the caller keeps of it (the
-# report keeps each claim's row of HTML and what orders it): a large warehouse's claims are never all in memory
-# with their sentences, and DuckDB streams them rather than sorting them first.
+# report keeps each claim's row of HTML and what orders them); DuckDB streams them rather than sorting them first.
 CLAIM_BATCH_ROWS = 50_000
 ClaimReduction = Callable[[pl.DataFrame], pl.DataFrame]
 
@@ -42,8 +42,6 @@ class ReportData:
     figures: pl.DataFrame        # the `figures` table, with `report_year`
     organisations: pl.DataFrame  # ORGANISATION_COLUMNS of every body of the register
     successions: pl.DataFrame    # SUCCESSION_COLUMNS
-    claims: pl.DataFrame         # CLAIM_COLUMNS of every fact of a body that has figures (in no order), or what
-                                 # `read_report_data`'s `keep_of_claims` kept of them
 
 
 def report_year() -> pl.Expr:
@@ -52,41 +50,53 @@ def report_year() -> pl.Expr:
     return pl.coalesce("fy_end", "fy_start")
 
 
-def read_report_data(warehouse: Path, keep_of_claims: Callable[[pl.DataFrame], ClaimReduction] | None = None
-                     ) -> ReportData:
-    """From the warehouse's DuckDB file: the last build whose every check passed, read as one snapshot (so a
-    release's report shows the rows its data files hold, and a build running meanwhile is never half in it).
+class ReportReader:
+    """The warehouse's DuckDB file as the report reads it: the last build whose every check passed, held open as
+    one snapshot for the whole report (so a release's report shows the rows its data files hold, and a build
+    running meanwhile, which replaces the file by a rename, is never half in it). The claims are read a group of
+    bodies at a time: a national warehouse's claims, sentences and all, need never be in memory at once."""
 
-    `keep_of_claims(figures)`, when given, says what to keep of each batch of claims (CLAIM_COLUMNS), knowing the
-    figures; by default every column is kept."""
-    connection = open_warehouse(warehouse)
-    try:
+    def __init__(self, warehouse: Path):
+        self._connection = open_warehouse(warehouse)
+
+    def __enter__(self) -> ReportReader:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def data(self) -> ReportData:
+        connection = self._connection
         figures = conform(connection.sql('SELECT * FROM figures ORDER BY figure_id').pl(), REGISTRY["figures"])
-        figures = figures.with_columns(report_year().alias("report_year"))
-        organisations = _select(connection, "organisations", ORGANISATION_COLUMNS)
-        successions = _select(connection, "org_successions", SUCCESSION_COLUMNS)
-        claims = read_claims(connection, keep_of_claims(figures) if keep_of_claims else None)
-    finally:
-        connection.close()
-    return ReportData(figures, organisations, successions, claims)
+        return ReportData(figures.with_columns(report_year().alias("report_year")),
+                          _select(connection, "organisations", ORGANISATION_COLUMNS),
+                          _select(connection, "org_successions", SUCCESSION_COLUMNS))
+
+    def claims(self, org_ids: list[str], keep: ClaimReduction | None = None) -> pl.DataFrame:
+        """Every fact of `savings` and `deficits` of the bodies `org_ids`, with its article (CLAIM_COLUMNS, in no
+        order), each batch of them reduced by `keep`."""
+        columns = ", ".join(map(sql_identifier, _FACT_COLUMNS))
+        facts = " UNION ALL ".join(
+            f"SELECT {sql_identifier(id_column)} AS fact_id, {sql_literal(table)} AS fact_table, {columns} "
+            f"FROM {sql_identifier(table)} WHERE org_id IN (SELECT UNNEST($bodies))"
+            for table, id_column in FACT_ID_COLUMNS.items())
+        articles = ", ".join(f"a.{sql_identifier(c)}" for c in ARTICLE_COLUMNS if c != "article_id")
+        claims = self._connection.sql(f"SELECT f.*, {articles} FROM ({facts}) f LEFT JOIN articles a "
+                                      "USING (article_id)", params={"bodies": list(org_ids)})
+        reader = claims.to_arrow_reader(CLAIM_BATCH_ROWS)
+        kept = [(keep or _all)(pl.from_arrow(_copied(batch)).select(CLAIM_COLUMNS)) for batch in reader]
+        if not kept:
+            return (keep or _all)(pl.from_arrow(reader.schema.empty_table()).select(CLAIM_COLUMNS))
+        return pl.concat(kept, rechunk=False)
 
 
-def read_claims(connection: duckdb.DuckDBPyConnection, keep: ClaimReduction | None = None) -> pl.DataFrame:
-    """Every fact of `savings` and `deficits` whose body has a figure, with its article (CLAIM_COLUMNS, in no
-    order), each batch of them reduced by `keep`."""
-    columns = ", ".join(map(sql_identifier, _FACT_COLUMNS))
-    facts = " UNION ALL ".join(
-        f"SELECT {sql_identifier(id_column)} AS fact_id, {sql_literal(table)} AS fact_table, {columns} "
-        f"FROM {sql_identifier(table)} WHERE org_id IN (SELECT org_id FROM figures)"
-        for table, id_column in FACT_ID_COLUMNS.items())
-    articles = ", ".join(f"a.{sql_identifier(c)}" for c in ARTICLE_COLUMNS if c != "article_id")
-    claims = connection.sql(f"SELECT f.*, {articles} FROM ({facts}) f LEFT JOIN articles a USING (article_id)")
-    reader = claims.to_arrow_reader(CLAIM_BATCH_ROWS)
-    kept = [(keep or _all)(pl.from_arrow(batch).select(CLAIM_COLUMNS)) for batch in reader]
-    if not kept:
-        empty = pl.from_arrow(reader.schema.empty_table()).select(CLAIM_COLUMNS)
-        return (keep or _all)(empty)
-    return pl.concat(kept, rechunk=False)
+def _copied(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """The batch in buffers of its own, column by column: DuckDB hands a batch over as one allocation, which any
+    column kept of it (polars takes them without copying) would keep alive whole, sentences included."""
+    return batch.take(pa.array(range(batch.num_rows), type=pa.int64()))
 
 
 def _all(claims: pl.DataFrame) -> pl.DataFrame:

@@ -159,13 +159,7 @@ def table_changes(name: str, before: pl.DataFrame | None, now: pl.DataFrame, *,
     compared = [c for c in now.columns if c in before.columns and c != key and c not in LINEAGE_COLUMNS]
     added = now.join(before.select(key), on=key, how="anti").sort(key)
     removed = before.join(now.select(key), on=key, how="anti").sort(key)
-    pairs = now.select(key, *compared).join(before.select(key, *compared), on=key, how="inner", suffix="__before")
-    # A candidate differs in some column (or holds a NaN, which Python's != calls different from itself);
-    # each candidate is then compared as Python compares values, as before.
-    differs = [pl.col(c).ne_missing(pl.col(f"{c}__before")) if now.schema[c] == before.schema[c] else pl.lit(True)
-               for c in compared]
-    differs += [pl.col(c).is_nan() | pl.col(f"{c}__before").is_nan() for c in compared if now.schema[c].is_float() and before.schema[c].is_float()]
-    candidates = pairs.filter(pl.any_horizontal(differs)) if differs else pairs.clear()
+    candidates = _candidates(key, compared, before, now)
     changed_keys, columns, differences = [], [], {}
     for new in candidates.sort(key).iter_rows(named=True):
         differing = tuple(c for c in compared if new[f"{c}__before"] != new[c])
@@ -182,6 +176,30 @@ def table_changes(name: str, before: pl.DataFrame | None, now: pl.DataFrame, *,
         _rows(name, key, "changed", changed, names_now),
     ]
     return TableChanges(pl.concat(parts, how="vertical"), differences)
+
+
+def _candidates(key: str, compared: list[str], before: pl.DataFrame, now: pl.DataFrame) -> pl.DataFrame:
+    """The rows of both releases (key, each compared column, and its value before as `<column>__before`) whose key
+    is in both and that differ in some column, or hold a NaN (which Python's != calls different from itself):
+    each is then compared as Python compares values. Compared a column at a time over the matched row numbers,
+    so only the candidates are ever joined whole, not two copies of a national table."""
+    matched = now.select(key).with_row_index("_now").join(before.select(key).with_row_index("_before"), on=key,
+                                                           how="inner")
+    if not compared:
+        return now.select(key).clear()
+    at_now, at_before = matched["_now"], matched["_before"]
+    differs = pl.Series("differs", [False] * matched.height, dtype=pl.Boolean)
+    for column in compared:
+        value, previous = now[column].gather(at_now), before[column].gather(at_before)
+        if value.dtype != previous.dtype:
+            differs = pl.Series("differs", [True] * matched.height, dtype=pl.Boolean)
+            break
+        differs = differs | value.ne_missing(previous)
+        if value.dtype.is_float():
+            differs = differs | (value.is_nan() | previous.is_nan()).fill_null(False)
+    rows = matched.filter(differs)
+    return pl.concat([now.select(key, *compared)[rows["_now"]],
+                      before.select(compared)[rows["_before"]].rename(lambda c: f"{c}__before")], how="horizontal")
 
 
 def _rows(table: str, key: str, change: str, frame: pl.DataFrame, organisations: pl.DataFrame | None) -> pl.DataFrame:

@@ -616,3 +616,44 @@ def test_the_summaries_of_changed_rows_are_worded_as_row_by_row():
     orgs = pl.DataFrame({"name": ["NHS Leeds CCG", None], "org_type": [None, "trust"]})
     assert orgs.select(summaries("organisations", orgs, None)).to_series().to_list() == [
         _summary_of_row("organisations", row, {}) for row in orgs.iter_rows(named=True)]
+
+
+def test_changed_rows_are_found_column_by_column_as_python_compares_rows(grown):
+    # The diff compares a column at a time over matched row numbers; a row is changed exactly when Python's `!=`
+    # says a content column differs (NaN differs from itself, None from a value), lineage columns aside.
+    from pipeline.release.diff import table_changes
+
+    _, releases = grown
+    nan = float("nan")
+    rows = _data(releases["1.1.0"], "savings").head(7)
+    keys = rows["saving_id"].to_list()
+    before = rows.with_columns(pl.Series("amount_gbp", [1.0, 2.0, nan, None, 5.0, 6.0, 7.0]),
+                               pl.Series("measure", ["target"] * 4 + [None] + ["target"] * 2))
+    now = before.with_columns(pl.Series("amount_gbp", [1.0, 2.5, nan, 4.0, 5.0, 6.0, 7.0]),
+                              pl.Series("measure", ["target"] * 4 + ["achieved"] + ["target"] * 2),
+                              pl.Series("run_id", ["r1"] * 5 + ["r2"] + ["r1"]),
+                              pl.Series("saving_id", keys[:6] + ["sav_new"]))
+
+    def python_changed(before: pl.DataFrame, now: pl.DataFrame) -> dict[str, list[str]]:
+        old = {row["saving_id"]: row for row in before.iter_rows(named=True)}
+        found = {}
+        for row in now.iter_rows(named=True):
+            if row["saving_id"] in old:
+                differing = [c for c in now.columns if c not in ("saving_id", "run_id")
+                             and row[c] != old[row["saving_id"]][c]]
+                if differing:
+                    found[row["saving_id"]] = differing
+        return found
+
+    found = table_changes("savings", before, now).rows
+    changed = {key: columns for key, change, columns in found.select("key", "change", "changed_columns").iter_rows()
+               if change == "changed"}
+    assert changed == python_changed(before, now) == {keys[1]: ["amount_gbp"], keys[2]: ["amount_gbp"],
+                                                      keys[3]: ["amount_gbp"], keys[4]: ["measure"]}
+    assert sorted(found.filter(pl.col("change") != "changed").select("key", "change").iter_rows()) == sorted([
+        (keys[6], "removed"), ("sav_new", "added")])
+    # A column whose type changed between releases makes every matched row a candidate, compared as Python does.
+    retyped = now.with_columns(pl.col("amount_gbp").cast(pl.Float32))
+    changed = {key for key, change in table_changes("savings", before, retyped).rows.select("key", "change")
+               .iter_rows() if change == "changed"}
+    assert changed == set(python_changed(before, retyped))

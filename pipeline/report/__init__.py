@@ -4,7 +4,8 @@ the one local file, and nothing is loaded from anywhere.
 
 `build_report(warehouse, out)` is the entry point (`nhs-ledger report`, `make report`, and every release). One
 job per module: `reading` (the columns it reads), `summaries` (the numbers behind charts and lists), `charts`
-(the Vega-Lite specs), `svg` (drawing them), `index_page` and `body_page` (the pages), `markup` (escaped HTML),
+(the Vega-Lite specs), `svg` (drawing them), `index_page` and `body_page` (the pages), `claim_rows` (every
+claim's row of a body page, written column-wise), `markup` (escaped HTML),
 `money` (sums and dates as printed), `style` (the stylesheet). The same warehouse gives the same bytes.
 """
 

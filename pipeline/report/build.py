@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline import parallel
 from pipeline.report import charts, summaries
 from pipeline.report.body_page import Body, body_name, render_body
 from pipeline.report.claim_rows import ROW_COLUMN, with_claim_rows
@@ -53,6 +54,9 @@ def build_report(warehouse: Path, out: Path) -> Path:
         to_draw = [(spec, f"body-{body.org_id}", f"Figures of {body_name(body)} by financial year")
                    for body, spec in charted if spec["data"]["values"]]
         drawn = iter(render_many([*headline, *to_draw]))
+        # Nothing after the charts needs the worker processes, whose drawing engines hold a few hundred megabytes
+        # each: they stop before the claims are read.
+        parallel.shutdown()
         headline_svgs = {name: next(drawn) for _, name, _ in headline}
         body_svgs = {body.org_id: next(drawn) for body, spec in charted if spec["data"]["values"]}
 

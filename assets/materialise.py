@@ -17,7 +17,7 @@ from assets.definitions import BATCHES, make_definitions
 from assets.partitions import sync_partitions
 from assets.sensors import BATCH_CHECKS, PARTITIONED_ASSETS, partition_tags
 from pipeline import batches
-from pipeline.build import in_passes
+from pipeline.build import in_passes, warm_workers
 from pipeline.register.stage import reference_folder
 from pipeline.warehouse.atomic import WarehouseWriteError
 
@@ -69,6 +69,7 @@ def materialise(raw: Path, warehouse: Path, *, full: bool = False,
     instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
 
     plan = batches.plan_batches(raw, warehouse, full=full, reference=reference)
+    warm_workers(plan)  # they start while Dagster sets up the run
     changes = sync_partitions(instance.get_dynamic_partitions(BATCHES.name), plan, warehouse)
     for key in changes.deleted:
         instance.delete_dynamic_partition(BATCHES.name, key)

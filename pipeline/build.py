@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from pipeline import batches
+from pipeline import batches, parallel
 from pipeline.batches import Plan, drop_batch, later_batches_kept
 from pipeline.extract.stage import extract_partitions
 from pipeline.ingest.stage import ingest_batches
@@ -80,6 +80,17 @@ def in_passes(raw: Path, warehouse: Path, plan: Plan, run_pass: Callable[[Plan, 
                        f"{', '.join(b.name for b in plan.todo)}")
 
 
+# What the worker processes of a build run: reading inputs, then extracting articles.
+WORKER_MODULES = ("pipeline.ingest.stage", "pipeline.extract.stage")
+
+
+def warm_workers(plan: Plan) -> None:
+    """When the plan's batches are enough to go to the worker processes, start them now, so they are ready by
+    the time the first batch is read (a build of one new batch otherwise waits for their start)."""
+    if parallel.use_workers(sum(len(b.files) for b in plan.todo)):
+        parallel.warm_up(WORKER_MODULES)
+
+
 def build(raw: Path, warehouse: Path, *, full: bool = False, reference: Path | None = None) -> BuildReport:
     """Build `raw` into `warehouse`: the batches that are new or changed (all with `full`), then what spans them,
     in the passes `nhs-ledger build` makes (`in_passes`)."""
@@ -87,6 +98,7 @@ def build(raw: Path, warehouse: Path, *, full: bool = False, reference: Path | N
     reference = reference_folder(raw, reference)
     with lock.hold(warehouse, wait=0):  # one writer at a time, as for `nhs-ledger build` (raises WarehouseLocked)
         plan = batches.plan_batches(raw, warehouse, full=full, reference=reference)
+        warm_workers(plan)
         report = BuildReport(batches=plan.names, removed=remove_gone_batches(warehouse, plan))
 
         def run_pass(plan: Plan, attempt: int) -> bool:

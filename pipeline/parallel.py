@@ -14,6 +14,7 @@ second of imports, more than a few hundred articles take to process.
 from __future__ import annotations
 
 import atexit
+import importlib
 import multiprocessing
 import os
 import signal
@@ -24,7 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
 __all__ = ["WORKERS_ENV", "MIN_PARALLEL_ITEMS", "worker_count", "use_workers", "ordered_map", "chunks",
-           "pieces_per_job", "shutdown", "terminate"]
+           "pieces_per_job", "warm_up", "shutdown", "terminate"]
 
 WORKERS_ENV = "NHS_LEDGER_WORKERS"
 # Below this many articles (or input files) a job runs in this process: see the module docstring.
@@ -105,6 +106,21 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], *, parallel: bool) -> 
     finally:
         for future in pending:  # the caller stopped early or an item failed: drop the work not yet started
             future.cancel()
+
+
+def warm_up(modules: Iterable[str]) -> None:
+    """Start the worker processes now, each importing `modules`, without waiting for them: a job that follows
+    finds them ready, their start (about a second of imports each) spent while this process does other work."""
+    if worker_count() <= 1:
+        return
+    pool = _get_pool()
+    for _ in range(_pool_size):
+        pool.submit(_import_modules, tuple(modules))
+
+
+def _import_modules(modules: tuple[str, ...]) -> None:
+    for name in modules:
+        importlib.import_module(name)
 
 
 def _get_pool() -> ProcessPoolExecutor:

@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # Starts two workers on long jobs, waits until both have run their start (Ctrl-C ignored: its first step),
-# prints their pids, then ends them itself (`terminate`) or waits to be killed (`wait`).
+# prints their pids, then, once the test says so, ends them itself (`terminate`), or waits to be killed (`wait`).
 PARENT = """
 import os, sys, time
 os.environ["NHS_LEDGER_WORKERS"] = "2"
@@ -38,6 +38,7 @@ while not (len(pool._processes) == 2 and all(started(p) for p in pool._processes
 time.sleep(0.2)
 print(" ".join(str(p) for p in pool._processes), flush=True)
 if sys.argv[1] == "terminate":
+    sys.stdin.readline()  # the test has seen the workers alive: only then are they ended
     parallel.terminate()
     print("terminated", flush=True)
 else:
@@ -74,6 +75,8 @@ def test_workers_end_with_their_parent(how):
         if how == "sigkill":
             parent.send_signal(signal.SIGKILL)
         else:
+            parent.stdin.write("end them\n")
+            parent.stdin.flush()
             assert parent.stdout.readline().strip() == "terminated"
         parent.wait(timeout=60)
         assert wait_until_gone(workers) == []

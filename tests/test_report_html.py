@@ -19,6 +19,7 @@ import pytest
 from cli.main import main
 from pipeline.report import build_report
 from pipeline.report.body_page import Body, render_body
+from pipeline.report.claim_rows import ROW_COLUMN
 from pipeline.report.markup import element, link
 from pipeline.report.money import format_amount, format_date, format_gbp, format_years
 from pipeline.warehouse import store
@@ -178,7 +179,7 @@ def test_a_body_page_names_its_successions_and_links_those_with_pages():
         "kind": ["ccg to icb", "pct to ccg (inferred from names)"]})
     body = Body("org_a", {"name": "NHS Salford CCG", "org_type": "CCG", "ods_code": "01G",
                           "valid_from": dt.date(2013, 4, 1), "valid_to": dt.date(2022, 6, 30)},
-                figures, pl.DataFrame(schema={"fact_id": pl.Utf8}), successions,
+                figures, pl.DataFrame(schema={ROW_COLUMN: pl.Utf8}), successions,
                 {"org_i": "NHS Greater Manchester ICB", "org_p": "Salford PCT"}, frozenset({"org_a", "org_i"}))
     html = render_body(body, None).decode()
     assert 'Succeeded by <a href="org_i.html">NHS Greater Manchester ICB</a> on 1 July 2022 (CCG to ICB)' in html

@@ -183,10 +183,10 @@ def _candidates(key: str, compared: list[str], before: pl.DataFrame, now: pl.Dat
     is in both and that differ in some column, or hold a NaN (which Python's != calls different from itself):
     each is then compared as Python compares values. Compared a column at a time over the matched row numbers,
     so only the candidates are ever joined whole, not two copies of a national table."""
-    matched = now.select(key).with_row_index("_now").join(before.select(key).with_row_index("_before"), on=key,
-                                                           how="inner")
     if not compared:
         return now.select(key).clear()
+    matched = now.select(key).with_row_index("_now").join(before.select(key).with_row_index("_before"), on=key,
+                                                           how="inner")
     at_now, at_before = matched["_now"], matched["_before"]
     differs = pl.Series("differs", [False] * matched.height, dtype=pl.Boolean)
     for column in compared:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.report.charts import MEASURES
-from pipeline.report.claim_rows import ROW_COLUMN, with_claim_rows
+from pipeline.report.claim_rows import ROW_COLUMN
 from pipeline.report.index_page import body_href
 from pipeline.report.markup import Html, element, page, table
 from pipeline.report.money import NO_VALUE, format_amount, format_date, format_gbp, format_years
@@ -31,7 +31,8 @@ class Body:
     org_id: str
     register: dict             # the body's row of `reading.ORGANISATION_COLUMNS` (empty when the register lacks it)
     figures: pl.DataFrame      # its rows of `figures`, in `summaries.figures_of_body` order
-    claims: pl.DataFrame       # its claims, in `summaries.claims_of_body` order
+    claims: pl.DataFrame       # its claims in `summaries.claims_of_body` order, each with its row
+                               # (`claim_rows.ROW_COLUMN`)
     successions: pl.DataFrame  # the rows of `org_successions` that name it, either side
     names: dict[str, str]      # org_id -> name
     pages: frozenset[str]      # the org_ids that have a page
@@ -126,11 +127,7 @@ def _figure_table(body: Body) -> Html:
 
 
 def _claim_table(body: Body) -> Html:
-    """Every claim as a row (`claim_rows`: the report adds the rows of all bodies' claims at once; a body made
-    without them gets its own here)."""
-    claims = body.claims
-    if ROW_COLUMN not in claims.columns:
-        claims = with_claim_rows(claims, body.figures["best_fact_id"].to_list())
+    """Every claim as its row (`claim_rows.ROW_COLUMN`, written for a group of bodies at once by the report)."""
     head = element("thead", element("tr", [element("th", h, scope="col") for h in
                                            ("sentence", "measure", "amount", "period", "article", "date")]))
-    return Html(f'<table class="claims">{head}<tbody>{"".join(claims[ROW_COLUMN].to_list())}</tbody></table>')
+    return Html(f'<table class="claims">{head}<tbody>{"".join(body.claims[ROW_COLUMN].to_list())}</tbody></table>')

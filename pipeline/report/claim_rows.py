@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
+from pipeline.report.markup import LINK_REL, SAFE_URL_PATTERN
 from pipeline.report.money import NO_VALUE, format_amount, format_date, format_years
 
 ROW_COLUMN = "row_html"
@@ -20,9 +21,6 @@ ROW_COLUMN = "row_html"
 # (polars' Aho-Corasick) gives what replacing them one after another does.
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
 _BEST_BADGE = ' <span class="badge best">best value</span>'
-_LINK_REL = "nofollow noopener noreferrer"
-# `markup.link`'s test of a URL that may become a link.
-_SAFE_URL = r"(?i)^https?://"
 
 
 def with_claim_rows(claims: pl.DataFrame, best_fact_ids: Iterable[str]) -> pl.DataFrame:
@@ -38,9 +36,9 @@ def with_claim_rows(claims: pl.DataFrame, best_fact_ids: Iterable[str]) -> pl.Da
     title = pl.col("title")
     article_text = pl.when(title.is_null() | (title == "")).then(pl.col("source_path")).otherwise(title)
     url = pl.col("url")
-    as_link = url.is_not_null() & url.str.contains(_SAFE_URL)
+    as_link = url.is_not_null() & url.str.contains("(?i)" + SAFE_URL_PATTERN)
     article = (pl.when(as_link)
-               .then(pl.concat_str(pl.lit('<a href="'), _escaped(url), pl.lit(f'" rel="{_LINK_REL}">'),
+               .then(pl.concat_str(pl.lit('<a href="'), _escaped(url), pl.lit(f'" rel="{LINK_REL}">'),
                                    _escaped(article_text).fill_null(""), pl.lit("</a>")))
                # `markup.escape(None)` writes "None": a claim with neither title nor source path says so.
                .otherwise(_escaped(article_text).fill_null("None")))

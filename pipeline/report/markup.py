@@ -14,7 +14,11 @@ from collections.abc import Iterable
 __all__ = ["Html", "element", "escape", "join", "link", "page", "table"]
 
 # Only these schemes become links: an article's URL is input, and a `javascript:` one must stay text.
-_SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
+# (`claim_rows` applies the same rule in polars, from the same pattern.)
+SAFE_URL_PATTERN = r"^https?://"
+_SAFE_URL = re.compile(SAFE_URL_PATTERN, re.IGNORECASE)
+# What a link to an article's page says of it: no endorsement, no opener, no referrer.
+LINK_REL = "nofollow noopener noreferrer"
 
 
 class Html(str):
@@ -53,7 +57,7 @@ def element(tag: str, *children, **attributes) -> Html:
 def link(text: object, url: str | None, **attributes) -> Html:
     """A link to a web page when `url` is http(s); otherwise the text alone."""
     if url and _SAFE_URL.match(url):
-        return element("a", text, href=url, rel="nofollow noopener noreferrer", **attributes)
+        return element("a", text, href=url, rel=LINK_REL, **attributes)
     return escape(text)
 
 

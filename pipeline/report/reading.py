@@ -86,10 +86,11 @@ class ReportReader:
         articles = ", ".join(f"a.{sql_identifier(c)}" for c in ARTICLE_COLUMNS if c != "article_id")
         claims = self._connection.sql(f"SELECT f.*, {articles} FROM ({facts}) f LEFT JOIN articles a "
                                       "USING (article_id)", params={"bodies": list(org_ids)})
+        keep = keep or _all
         reader = claims.to_arrow_reader(CLAIM_BATCH_ROWS)
-        kept = [(keep or _all)(pl.from_arrow(_copied(batch)).select(CLAIM_COLUMNS)) for batch in reader]
+        kept = [keep(pl.from_arrow(_copied(batch)).select(CLAIM_COLUMNS)) for batch in reader]
         if not kept:
-            return (keep or _all)(pl.from_arrow(reader.schema.empty_table()).select(CLAIM_COLUMNS))
+            return keep(pl.from_arrow(reader.schema.empty_table()).select(CLAIM_COLUMNS))
         return pl.concat(kept, rechunk=False)
 
 

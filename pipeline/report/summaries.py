@@ -72,16 +72,17 @@ def claims_of_body(claims: pl.DataFrame, org_id: str) -> pl.DataFrame:
     return sort_claims(claims.filter(pl.col("org_id") == org_id))
 
 
-# What `sort_claims` orders claims by.
-CLAIM_ORDER_COLUMNS = ("org_id", "fact_table", "fy_end", "fy_start", "published_on", "title", "fact_id")
+def _claim_order(by_body: bool) -> list[pl.Expr]:
+    return [*([pl.col("org_id")] if by_body else []), pl.col("fact_table"), pl.coalesce("fy_end", "fy_start"),
+            pl.col("published_on"), pl.col("title"), pl.col("fact_id")]
+
+
+# The columns `sort_claims` reads (by body): all a page keeps of its claims besides their rows.
+CLAIM_ORDER_COLUMNS = tuple(dict.fromkeys(name for key in _claim_order(by_body=True) for name in key.meta.root_names()))
 
 
 def sort_claims(claims: pl.DataFrame, *, by_body: bool = False) -> pl.DataFrame:
-    return claims.sort(
-        [*([pl.col("org_id")] if by_body else []), pl.col("fact_table"), pl.coalesce("fy_end", "fy_start"),
-         pl.col("published_on"), pl.col("title"), pl.col("fact_id")],
-        nulls_last=True,
-    )
+    return claims.sort(_claim_order(by_body), nulls_last=True)
 
 
 def successions_by_body(successions: pl.DataFrame) -> dict[str, pl.DataFrame]:

@@ -240,3 +240,38 @@ def test_a_claim_row_is_written_as_element_would_write_it():
         assert len(rows) == len(variants)
         for claim, row in zip(variants, rows):
             assert row == _claim_row_markup(claim, best)
+
+
+def test_a_body_chart_has_a_labelled_bar_per_figure_and_the_same_bytes_every_time():
+    from xml.etree import ElementTree
+
+    from pipeline.report.body_chart import RANGE_OPACITY, draw_body_chart
+    from pipeline.report.charts import MEASURE_COLOURS
+
+    schema = {"report_year": pl.Utf8, "measure": pl.Utf8, "amount_gbp": pl.Float64, "amount_low_gbp": pl.Float64,
+              "amount_high_gbp": pl.Float64}
+    figures = pl.DataFrame([
+        ("2015/16", "forecast", 35e6, None, None), ("2015/16", "actual", 41.2e6, None, None),
+        ("2016/17", "forecast", None, 10e6, 12.5e6),  # a range: pale, to its high end, with its interval
+        ("2017/18", "actual", None, None, None),  # no value at all: no bar
+    ], schema=schema, orient="row")
+    svg = draw_body_chart(figures, name="body-org_x", label='Figures of "A & B" by financial year')
+    assert svg == draw_body_chart(figures, name="body-org_x", label='Figures of "A & B" by financial year')
+    root = ElementTree.fromstring(svg)  # well-formed, so inline in the page as it is
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.tag == f"{ns}svg" and root.get("role") == "img"
+    assert root.get("aria-label") == 'Figures of "A & B" by financial year'
+    assert root.find(f"{ns}title").text == root.get("aria-label")
+    assert "<script" not in svg and "<!--" not in svg  # pygal's script and its dated comment are gone
+    assert {element.get("id") for element in root.iter() if element.get("id")} == {"chart-body-org_x"}
+    values = [text.text for text in root.iter(f"{ns}text") if "value" in (text.get("class") or "").split()]
+    assert sorted(values) == ["£10m–£12.5m", "£35m", "£41.2m"]
+    bars = [rect for rect in root.iter(f"{ns}rect") if "rect" in (rect.get("class") or "").split()]
+    assert len(bars) == 3
+    assert [bar.get("style") for bar in bars].count(f"fill-opacity: {RANGE_OPACITY}") == 1
+    assert len(root.findall(f".//{ns}g[@class='ci']")) == 1  # the range's interval line
+    for measure in ("forecast", "actual"):
+        assert MEASURE_COLOURS[measure] in svg
+    assert "2015/16" in svg and "2016/17" in svg and "2017/18" not in svg
+    nothing = figures.filter(pl.col("amount_gbp").is_null() & pl.col("amount_high_gbp").is_null())
+    assert draw_body_chart(nothing, name="body-org_y", label="none") is None

@@ -25,13 +25,13 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from pipeline import __version__
-from pipeline import parallel as pipeline_parallel
 from pipeline import progress as pipeline_progress
 from pipeline.browse.metadata import datasette_metadata
 from pipeline.browse.sqlite import TableRows, write_sqlite
 from pipeline.register.report import match_rates
 from pipeline.warehouse import atomic
-from pipeline.release import archive, changelog, checksums, datapackage, dictionary, diff, export, scores
+from pipeline.release import (archive, changelog, checksums, datapackage, dictionary, diff, export, scores,
+                              table_checks)
 from pipeline.release.version import (
     DATA_PACKAGE, ReleaseError, existing_releases, previous_release, releases_dir, validate_version, version_key,
 )
@@ -46,7 +46,10 @@ CHANGES_FILE = "CHANGES.md"
 CHANGES_DATA = Path(export.DATA_DIR) / "changes.parquet"
 # Progress is reported as three stages, each counting its own steps (the CLI draws one bar per stage).
 STAGE_TABLES, STAGE_SCORES, STAGE_FILES = "release tables", "release scores", "release files"
-FILE_STEPS = ("changes", "editions", "datapackage.json", "README.md", "SHA256SUMS", "validation", "archive")
+# The data package is checked while the report (on a thread of its own since "editions") is still being written;
+# "report" is the wait for it; "SHA256SUMS" writes the sums of every file, report included, and verifies them.
+FILE_STEPS = ("changes", "editions", "datapackage.json", "validation", "report", "README.md", "SHA256SUMS",
+              "archive")
 SQLITE_DATA = Path(export.DATA_DIR) / "nhs_ledger.sqlite"
 DATASETTE_METADATA = "datasette.json"
 REPORT_INDEX = "report/index.html"
@@ -123,20 +126,23 @@ def build_release(warehouse: Path, version: str, *, shared_dir: Path | None = No
         step("changes")
         _write_changes(building, version, contents, previous_dir)
         step("editions")
-        # The report reads the DuckDB file on its own and draws its charts on the worker processes: it is made
-        # on a thread of its own while this one writes the SQLite edition (whose SQLite work holds no GIL), and
-        # waited for before the files that list it. Started here, not sooner: the export's memory is gone by now.
+        # The report reads the DuckDB file on its own: it is made on a thread of its own while this one writes
+        # the SQLite edition (whose SQLite work holds no GIL) and checks the data package, and is waited for
+        # before the files that list it. Started here, not sooner: the export's memory is gone by now.
         report_job = _start_report(warehouse, building)
-        _write_editions(building, version, contents, report_job)
+        _write_editions(building, version, contents)
         step("datapackage.json")
         descriptor = _write_package(building, version, contents)
+        step("validation")
+        hashed = _validate(building, sums=False) if validate else {}
+        step("report")
+        report_job.result()
         step("README.md")
         _write_readme(building, version, contents, descriptor.get("created"), include_body_text)
         step("SHA256SUMS")
         checksums.write_sums(building)
-        step("validation")
         if validate:
-            _validate(building)
+            _verify_sums(building, hashed)
         step("archive")
         archive.write_tarball(building, building_tarball, root_name=f"nhs-ledger-{version}")
         tarball_sha256 = checksums.sha256_file(building_tarball)
@@ -216,14 +222,13 @@ def _write_changes(folder: Path, version: str, contents: _Contents, previous_dir
                                        newline="\n")
 
 
-def _write_editions(folder: Path, version: str, contents: _Contents, report_job: Future) -> None:
-    """The same tables as one SQLite file with its Datasette metadata, and the static HTML report (made on its
-    thread since the release began: here it is waited for)."""
+def _write_editions(folder: Path, version: str, contents: _Contents) -> None:
+    """The same tables as one SQLite file with its Datasette metadata (the static HTML report is written on its
+    own thread meanwhile)."""
     tables = [TableRows(e.table, _batches(folder / e.path)) for e in contents.exported]
     write_sqlite(folder / SQLITE_DATA, tables)
     metadata = datasette_metadata(SQLITE_DATA.stem, [e.table for e in contents.exported], version=version)
     (folder / DATASETTE_METADATA).write_text(_json(metadata), encoding="utf-8", newline="\n")
-    report_job.result()
 
 
 def _batches(path: Path) -> Iterator[pl.DataFrame]:
@@ -244,11 +249,10 @@ def _start_report(warehouse: Path, folder: Path) -> Future:
 
 
 def _stop_report(report_job: Future | None) -> None:
-    """A release that fails lets its report end before its folder is removed: the chart workers are stopped
-    (the report then fails at once), and the report's own error, if any, gives way to the release's."""
+    """A release that fails lets its report end before its folder is removed (a thread cannot be stopped; the
+    report writes into that folder), and the report's own error, if any, gives way to the release's."""
     if report_job is None or report_job.done():
         return
-    pipeline_parallel.terminate()
     try:
         report_job.result()
     except BaseException:
@@ -298,15 +302,26 @@ def _change_counts(contents: _Contents) -> dict[str, dict[str, int]]:
             for table in diff.DIFFED_TABLES if table in contents.diff.row_counts}
 
 
-def _validate(folder: Path) -> None:
+def _validate(folder: Path, *, sums: bool = True) -> dict[str, tuple[str, int] | None]:
+    """Raise ReleaseError unless the folder's data package (and, with `sums`, its SHA256SUMS) checks out; the
+    digests of the files it hashed."""
     # Imported late: frictionless is slow to import and only this step needs it.
-    from pipeline.release.validate import check_package
+    from pipeline.release.validate import check_package_files
 
-    checksum_failures, problems = check_package(folder)
+    checksum_failures, problems, hashed = check_package_files(folder, sums=sums)
     if checksum_failures:
         raise ReleaseError(f"checksums do not verify for {', '.join(checksum_failures)}")
     if problems:
         raise ReleaseError("the data package does not validate: " + "; ".join(problems))
+    return hashed
+
+
+def _verify_sums(folder: Path, hashed: dict[str, tuple[str, int] | None]) -> None:
+    """The SHA256SUMS just written, checked against the files (those the validation hashed are not read again:
+    nothing has written them since)."""
+    failures = table_checks.check_sums(folder, known=hashed)
+    if failures:
+        raise ReleaseError(f"checksums do not verify for {', '.join(failures)}")
 
 
 def _json(payload: dict) -> str:

@@ -42,6 +42,8 @@ class CheckReport:
     problems: list[Problem] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)  # tabular resource -> rows read
     checksum_failures: list[str] = field(default_factory=list)  # files of SHA256SUMS that do not verify
+    # (sha256, bytes) of each file hashed, None when missing: `check_sums` need not hash them again
+    digests: dict[str, tuple[str, int] | None] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -68,24 +70,49 @@ class CheckReport:
 
 def check_release(folder: Path, *, threads: int = 2) -> CheckReport:
     """Check the release folder's files against its SHA256SUMS and its datapackage.json's resources."""
+    return check_resources(folder, threads=threads, sums=True)
+
+
+def check_resources(folder: Path, *, threads: int = 2, sums: bool = False) -> CheckReport:
+    """Check the files and tables that datapackage.json lists against it; with `sums`, every file of the folder's
+    SHA256SUMS against its checksum as well (each file is hashed once for both). Without, the folder need hold
+    no SHA256SUMS yet: a release checks its data while its report is still being written."""
     folder = Path(folder)
     report = CheckReport()
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    sums = _read_sums(folder)
+    listed = _read_sums(folder) if sums else {}
     resources = descriptor.get("resources", [])
-    paths = sorted({*sums, *(r["path"] for r in resources if isinstance(r.get("path"), str))})
+    paths = sorted({*listed, *(r["path"] for r in resources if isinstance(r.get("path"), str))})
     # Hashing (hashlib lets go of the GIL) runs beside the table checks.
     with ThreadPoolExecutor(threads, thread_name_prefix="sha256") as pool:
         digests = {name: pool.submit(_digest, folder, name) for name in paths}
         tabular = [r for r in resources if r.get("type") == "table" or "schema" in r]
         table_problems = {id(r): _check_table(folder, r, tabular, report) for r in tabular}
         digested = {name: future.result() for name, future in digests.items()}
-    report.checksum_failures = [name for name, expected in sums.items() if digested[name] is None
-                                or digested[name][0] != expected]
+    report.digests = digested
+    report.checksum_failures = _sum_failures(listed, digested)
     for resource in resources:  # as frictionless reports them: a table's cells, then its size and hash
         report.problems += table_problems.get(id(resource), [])
         report.problems += _check_file(resource, digested.get(resource.get("path")))
     return report
+
+
+def check_sums(folder: Path, *, threads: int = 2, known: dict[str, tuple[str, int] | None] | None = None
+               ) -> list[str]:
+    """The files of the folder's SHA256SUMS whose checksum does not verify (or that are missing), hashed on
+    `threads` threads; those in `known` (a `CheckReport.digests` of the same folder, its files unchanged since)
+    are not hashed again."""
+    folder = Path(folder)
+    listed = _read_sums(folder)
+    known = known or {}
+    todo = [name for name in listed if name not in known]
+    with ThreadPoolExecutor(threads, thread_name_prefix="sha256") as pool:
+        digested = {**known, **dict(zip(todo, pool.map(lambda name: _digest(folder, name), todo)))}
+    return _sum_failures(listed, digested)
+
+
+def _sum_failures(listed: dict[str, str], digested: dict[str, tuple[str, int] | None]) -> list[str]:
+    return [name for name, expected in listed.items() if digested[name] is None or digested[name][0] != expected]
 
 
 def _read_sums(folder: Path) -> dict[str, str]:

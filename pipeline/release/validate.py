@@ -76,19 +76,26 @@ def validate_package(release_dir: Path) -> Report:
     return package.validate()
 
 
-def check_package(release_dir: Path) -> tuple[list[str], list[str]]:
-    """What is wrong with a release folder: the files whose checksum in SHA256SUMS does not verify, and the
-    problems of its data package, one line each (both empty when nothing is). frictionless validates the
-    descriptor; `table_checks.check_release` checks the files and tables against it."""
-    from pipeline.release.checksums import verify_sums
-    from pipeline.release.table_checks import check_release
+def check_package(release_dir: Path, *, sums: bool = True) -> tuple[list[str], list[str]]:
+    """What is wrong with a release folder: the files whose checksum in SHA256SUMS does not verify (with `sums`;
+    without, the folder need have no SHA256SUMS yet), and the problems of its data package, one line each (both
+    empty when nothing is). frictionless validates the descriptor; `table_checks.check_resources` checks the
+    files and tables against it."""
+    checksum_failures, problems, _ = check_package_files(release_dir, sums=sums)
+    return checksum_failures, problems
+
+
+def check_package_files(release_dir: Path, *, sums: bool = True
+                        ) -> tuple[list[str], list[str], dict[str, tuple[str, int] | None]]:
+    """`check_package`, and the (sha256, bytes) of each file it hashed."""
+    from pipeline.release.table_checks import check_resources, check_sums
 
     release_dir = Path(release_dir)
     descriptor_report = Package.validate_descriptor(str(release_dir / "datapackage.json"))
     if not descriptor_report.valid:
-        return verify_sums(release_dir), report_errors(descriptor_report)
-    report = check_release(release_dir)
-    return report.checksum_failures, report.lines()
+        return (check_sums(release_dir) if sums else []), report_errors(descriptor_report), {}
+    report = check_resources(release_dir, sums=sums)
+    return report.checksum_failures, report.lines(), report.digests
 
 
 def report_errors(report: Report, limit: int = 10) -> list[str]:

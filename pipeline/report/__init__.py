@@ -4,17 +4,17 @@ the one local file, and nothing is loaded from anywhere.
 
 `build_report(warehouse, out)` is the entry point (`nhs-ledger report`, `make report`, and every release). One
 job per module: `reading` (the columns it reads), `summaries` (the numbers behind charts and lists), `charts`
-(the Vega-Lite specs), `svg` (drawing them), `index_page` and `body_page` (the pages), `claim_rows` (every
-claim's row of a body page, written column-wise), `markup` (escaped HTML),
-`money` (sums and dates as printed), `style` (the stylesheet). The same warehouse gives the same bytes.
+(the index's Vega-Lite specs), `svg` (drawing them), `body_chart` (a body's chart, by pygal), `index_page`
+and `body_page` (the pages), `claim_rows` (every claim's row of a body page, written column-wise), `markup`
+(escaped HTML), `money` (sums and dates as printed), `style` (the stylesheet). The same warehouse gives the same bytes.
 """
 
 __all__ = ["build_report"]
 
 
 def __getattr__(name: str):
-    # Imported when asked for, not with the package: the chart workers import `pipeline.report.svg`, and a worker
-    # that imported the whole report (polars, DuckDB, Altair) as well would hold a hundred megabytes more.
+    # Imported when asked for, not with the package: importing the report (polars, DuckDB, Altair, vl-convert)
+    # takes a while, and a command that never writes one need not wait for it.
     if name == "build_report":
         from pipeline.report.build import build_report
 

@@ -18,8 +18,8 @@ from pipeline.report.money import NO_VALUE, format_amount, format_date, format_g
 from pipeline.report.style import STYLESHEET
 
 CHART_CAPTION = ("Each bar is one figure: the best value the reports give for the body, financial year and measure "
-                 "(the last year, for a figure spanning several). A figure reported only as a range floats from "
-                 "its low end to its high end.")
+                 "(the last year, for a figure spanning several). A figure reported only as a range is drawn pale "
+                 "up to its high end, with a line from its low end to its high end.")
 # The kinds of `org_successions`, as a sentence would say them.
 _SUCCESSION_WORDS = {"ccg to icb": "CCG to ICB", "pct to ccg (inferred from names)": "PCT to CCG, inferred from "
                      "names", "ods successor": "ODS successor"}

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import parallel
 from pipeline.report import charts, summaries
+from pipeline.report.body_chart import draw_body_chart
 from pipeline.report.body_page import Body, body_name, render_body
 from pipeline.report.claim_rows import ROW_COLUMN, with_claim_rows
 from pipeline.report.index_page import CHART_TITLES, render_index
@@ -49,16 +49,7 @@ def build_report(warehouse: Path, out: Path) -> Path:
                 (charts.bodies_per_year_chart(summaries.bodies_per_year(figures)), "bodies", CHART_TITLES["bodies"]),
             ]
         pages = _bodies(data, bodies)
-        charted = [(body, charts.body_chart(body.figures)) for body in pages]
-        # A body whose figures are all ranges without bounds has nothing to draw.
-        to_draw = [(spec, f"body-{body.org_id}", f"Figures of {body_name(body)} by financial year")
-                   for body, spec in charted if spec["data"]["values"]]
-        drawn = iter(render_many([*headline, *to_draw]))
-        # Nothing after the charts needs the worker processes, whose drawing engines hold a few hundred megabytes
-        # each: they stop before the claims are read.
-        parallel.shutdown()
-        headline_svgs = {name: next(drawn) for _, name, _ in headline}
-        body_svgs = {body.org_id: next(drawn) for body, spec in charted if spec["data"]["values"]}
+        headline_svgs = dict(zip((name for _, name, _ in headline), render_many(headline)))
 
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -74,8 +65,9 @@ def build_report(warehouse: Path, out: Path) -> Path:
                     claims = summaries.claims_by_body(rows)
                     for body in group:
                         body = dataclasses.replace(body, claims=claims.get(body.org_id, rows.clear()))
-                        (building / BODIES / f"{body.org_id}.html").write_bytes(
-                            render_body(body, body_svgs.get(body.org_id)))
+                        chart = draw_body_chart(body.figures, name=f"body-{body.org_id}",
+                                                label=f"Figures of {body_name(body)} by financial year")
+                        (building / BODIES / f"{body.org_id}.html").write_bytes(render_body(body, chart))
                 atomic.replace_folder(building, out)
             except BaseException:
                 shutil.rmtree(building, ignore_errors=True)

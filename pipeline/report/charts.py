@@ -1,14 +1,12 @@
 """The report's charts: Vega-Lite specs made with Altair, drawn to SVG by vl-convert, inlined in the pages.
 
-Each chart gets its data as inline values, already summed and sorted by `summaries`, so the spec (and so the SVG)
-depends on nothing but the warehouse. Colours are fixed per measure and per body type, so a colour means the same
-on every page. Drawing text is what costs in vl-convert (each axis and legend is several milliseconds), which is
-why a body's chart has no axis titles (its caption says what it shows) and its legend is the page's own HTML.
+These are the index's three headline charts; a body's own chart, of which a report has hundreds, is drawn by
+`body_chart`. Each chart gets its data as inline values, already summed and sorted by `summaries`, so the spec (and
+so the SVG) depends on nothing but the warehouse. Colours are fixed per measure and per body type, so a colour
+means the same on every page.
 """
 
 from __future__ import annotations
-
-from functools import cache
 
 import altair as alt
 import polars as pl
@@ -86,43 +84,3 @@ def bodies_per_year_chart(counts: pl.DataFrame) -> dict:
                         legend=alt.Legend(orient="bottom")),
     ).properties(width=640, height=200)
     return _config(chart)
-
-
-def body_chart(figures: pl.DataFrame) -> dict:
-    """A body's figures by financial year, a bar per measure with its best value written above it (so no value
-    axis: the labels say more than its ticks would, at a third of the drawing time). A figure whose best claim
-    is a range floats from the range's low end to its high end. No legend: the page prints one."""
-    rows = figures.filter(pl.coalesce("amount_gbp", "amount_high_gbp").is_not_null()).select(
-        "report_year", "measure",
-        pl.when(pl.col("amount_gbp").is_null()).then(pl.col("amount_low_gbp")).otherwise(0.0).alias("bottom"),
-        pl.coalesce("amount_gbp", "amount_high_gbp").alias("top"),
-        pl.struct("amount_gbp", "amount_low_gbp", "amount_high_gbp").map_elements(_bar_text, return_dtype=pl.Utf8)
-        .alias("text"),
-    )
-    return {**_body_chart_template(), "data": {"values": rows.to_dicts()}}
-
-
-@cache
-def _body_chart_template() -> dict:
-    """The body chart with its data left out: only the data differs from body to body, and making the spec with
-    Altair (which validates it) costs as much as drawing it, so it is made once. The years and measures need no
-    list of their own: an ordinal axis sorts `YYYY/YY` in time order, and the measures' colours are fixed."""
-    base = alt.Chart(alt.Data(values=[])).encode(
-        x=alt.X("report_year:O", title=None, axis=alt.Axis(labelAngle=0, ticks=False, labelPadding=6)),
-        xOffset=alt.XOffset("measure:N", sort=list(MEASURES)),
-    )
-    bars = base.mark_bar().encode(
-        y=alt.Y("top:Q", axis=None), y2="bottom:Q",
-        color=alt.Color("measure:N", legend=None,
-                        scale=alt.Scale(domain=list(MEASURES), range=[MEASURE_COLOURS[m] for m in MEASURES])),
-    )
-    labels = base.mark_text(baseline="bottom", dy=-3, fontSize=11).encode(y="top:Q", text="text:N")
-    spec = _config((bars + labels).properties(width=alt.Step(56, **{"for": "offset"}), height=160))
-    spec.pop("data", None)
-    return spec
-
-
-def _bar_text(amounts: dict) -> str:
-    if amounts["amount_gbp"] is not None:
-        return format_gbp(amounts["amount_gbp"])
-    return f"{format_gbp(amounts['amount_low_gbp'])}–{format_gbp(amounts['amount_high_gbp'])}"

@@ -268,11 +268,13 @@ def _editions(folder: Path) -> list[tuple[str, str]]:
 
 
 def _write_package(folder: Path, version: str, contents: _Contents) -> dict:
-    files = [datapackage.PackagedFile(e.table, e.path.as_posix(), (folder / e.path).stat().st_size,
-                                      checksums.sha256_file(folder / e.path)) for e in contents.exported]
     sqlite = folder / SQLITE_DATA
-    extra = ([datapackage.sqlite_resource(SQLITE_DATA.as_posix(), sqlite.stat().st_size,
-                                          checksums.sha256_file(sqlite))] if sqlite.is_file() else [])
+    paths = [folder / e.path for e in contents.exported] + ([sqlite] if sqlite.is_file() else [])
+    digests = checksums.sha256_files(paths)
+    files = [datapackage.PackagedFile(e.table, e.path.as_posix(), path.stat().st_size, digest)
+             for e, path, digest in zip(contents.exported, paths, digests)]
+    extra = ([datapackage.sqlite_resource(SQLITE_DATA.as_posix(), sqlite.stat().st_size, digests[-1])]
+             if sqlite.is_file() else [])
     articles = contents.frames.get("articles")  # its URLs
     urls = articles["url"].to_list() if articles is not None and "url" in articles.columns else []
     descriptor = datapackage.package_descriptor(files, version=version, created=contents.created,

@@ -27,11 +27,16 @@ def release_files(release_dir: Path) -> list[str]:
     )
 
 
+def sha256_files(paths: list[Path], *, threads: int = 2) -> list[str]:
+    """`sha256_file` of each path, in order; hashlib lets go of the GIL on large buffers, so the files are hashed
+    `threads` at a time."""
+    with ThreadPoolExecutor(threads, thread_name_prefix="sha256") as pool:
+        return list(pool.map(sha256_file, paths))
+
+
 def write_sums(release_dir: Path, *, threads: int = 2) -> Path:
     names = release_files(release_dir)
-    # hashlib lets go of the GIL on large buffers: the files are hashed `threads` at a time.
-    with ThreadPoolExecutor(threads, thread_name_prefix="sha256") as pool:
-        digests = list(pool.map(lambda name: sha256_file(release_dir / name), names))
+    digests = sha256_files([release_dir / name for name in names], threads=threads)
     # Two spaces between hash and name is sha256sum's text mode, which every implementation reads.
     lines = [f"{digest}  {name}\n" for digest, name in zip(digests, names)]
     target = release_dir / SUMS_FILE

@@ -12,8 +12,7 @@ from pydantic import Field
 
 from assets.resources import LedgerPaths
 from pipeline import __version__
-from pipeline.release import build_release, resolve_version
-from pipeline.release.version import VERSION_ENV
+from pipeline.release.version import VERSION_ENV, resolve_version
 
 
 class ReleaseConfig(dg.Config):
@@ -44,6 +43,9 @@ def release(context: dg.AssetExecutionContext, config: ReleaseConfig, ledger: Le
 
     def log_progress(stage: str, done: int, total: int) -> None:
         context.log.debug(f"{stage}: {done}/{total}")
+
+    # Imported here: every build loads these definitions, and only a release needs the release's code.
+    from pipeline.release import build_release
 
     result = build_release(
         ledger.warehouse, version, include_body_text=config.include_body_text, overwrite=config.overwrite,

@@ -80,8 +80,8 @@ def in_passes(raw: Path, warehouse: Path, plan: Plan, run_pass: Callable[[Plan, 
                        f"{', '.join(b.name for b in plan.todo)}")
 
 
-# What the worker processes of a build run: reading inputs, then extracting articles.
-WORKER_MODULES = ("pipeline.ingest.stage", "pipeline.extract.stage")
+# What the worker processes of a build run: reading inputs (pages through `html`), then extracting articles.
+WORKER_MODULES = ("pipeline.ingest.stage", "pipeline.ingest.html", "pipeline.extract.stage")
 
 
 def warm_workers(plan: Plan) -> None:

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from pipeline.ingest.clean import clean_page_text
 from pipeline.ingest.datelines import find_dateline, url_date
-from pipeline.ingest.html import extract_html
 from pipeline.ingest.inventory import WARC_SUFFIXES, RawFile, article_id_from_sha256, is_warc, sha256_hex
 from pipeline.ingest.warc import Break, Page, RecordCount, read_warc
 
@@ -153,6 +152,10 @@ def _article_from_document(data: bytes, source_path: str, source_format: str, ba
     published_on_source = None if published_on is None else "jsonl"
     if source_format in ("html", "warc") or _HTML_START.match(data[:2048]):
         source_format = "html" if source_format == "txt" else source_format
+        # Imported at the first page: trafilatura takes half a second to import, and a build of text files
+        # (or a build whose pages go to the workers, which import it as they start) never needs it here.
+        from pipeline.ingest.html import extract_html
+
         page = extract_html(data)
         if page is None or not page.text.strip():
             raise Unreadable("no text", "no article text found in the HTML page")

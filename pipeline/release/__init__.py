@@ -15,7 +15,16 @@ files), `diff` and `changelog` (changes since the previous release),
 wraps `build_release` as an asset.
 """
 
-from pipeline.release.build import ReleaseResult, build_release
 from pipeline.release.version import ReleaseError, date_version, resolve_version, validate_version
 
 __all__ = ["ReleaseError", "ReleaseResult", "build_release", "date_version", "resolve_version", "validate_version"]
+
+
+def __getattr__(name: str):
+    # The release's own code (polars, pyarrow, the exporters) is imported when asked for, not with the package:
+    # every build loads the Dagster definitions, whose release asset reads only `version` until it runs.
+    if name in ("ReleaseResult", "build_release"):
+        from pipeline.release import build
+
+        return getattr(build, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

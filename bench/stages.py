@@ -55,7 +55,7 @@ HOOKS = [
     ("pipeline.publish.summary", "build_summary", "summary: build_summary", "context"),
     ("pipeline.release", "build_release", "release: build_release", "context"),
     ("pipeline.ingest.stage", "_read_files", "read and clean inputs (_read_files)", "leaf"),
-    ("pipeline.ingest.readers", "extract_html", "HTML main text (trafilatura)", "leaf"),
+    ("pipeline.ingest.html", "extract_html", "HTML main text (trafilatura)", "leaf"),
     ("pipeline.ingest.readers", "clean_page_text", "page cleaning (clean_page_text)", "leaf"),
     ("pipeline.extract.stage", "extract_article", "extract_article", "leaf"),
     ("pipeline.extract.stage", "extract_batch", "extract_batch (articles to frames)", "leaf"),

@@ -30,8 +30,7 @@ from pipeline.browse.metadata import datasette_metadata
 from pipeline.browse.sqlite import TableRows, write_sqlite
 from pipeline.register.report import match_rates
 from pipeline.warehouse import atomic
-from pipeline.release import (archive, changelog, checksums, datapackage, dictionary, diff, export, scores,
-                              table_checks)
+from pipeline.release import archive, changelog, checksums, datapackage, dictionary, diff, export, scores
 from pipeline.release.version import (
     DATA_PACKAGE, ReleaseError, existing_releases, previous_release, releases_dir, validate_version, version_key,
 )
@@ -134,7 +133,7 @@ def build_release(warehouse: Path, version: str, *, shared_dir: Path | None = No
         step("datapackage.json")
         descriptor = _write_package(building, version, contents)
         step("validation")
-        hashed = _validate(building, sums=False) if validate else {}
+        hashed = _validate(building) if validate else {}
         step("report")
         report_job.result()
         step("README.md")
@@ -304,15 +303,13 @@ def _change_counts(contents: _Contents) -> dict[str, dict[str, int]]:
             for table in diff.DIFFED_TABLES if table in contents.diff.row_counts}
 
 
-def _validate(folder: Path, *, sums: bool = True) -> dict[str, tuple[str, int] | None]:
-    """Raise ReleaseError unless the folder's data package (and, with `sums`, its SHA256SUMS) checks out; the
-    digests of the files it hashed."""
+def _validate(folder: Path) -> dict[str, tuple[str, int] | None]:
+    """Raise ReleaseError unless the folder's data package checks out (its SHA256SUMS is not written yet: see
+    `_verify_sums`); the digests of the files it hashed."""
     # Imported late: frictionless is slow to import and only this step needs it.
     from pipeline.release.validate import check_package_files
 
-    checksum_failures, problems, hashed = check_package_files(folder, sums=sums)
-    if checksum_failures:
-        raise ReleaseError(f"checksums do not verify for {', '.join(checksum_failures)}")
+    _, problems, hashed = check_package_files(folder, sums=False)
     if problems:
         raise ReleaseError("the data package does not validate: " + "; ".join(problems))
     return hashed
@@ -321,7 +318,7 @@ def _validate(folder: Path, *, sums: bool = True) -> dict[str, tuple[str, int] |
 def _verify_sums(folder: Path, hashed: dict[str, tuple[str, int] | None]) -> None:
     """The SHA256SUMS just written, checked against the files (those the validation hashed are not read again:
     nothing has written them since)."""
-    failures = table_checks.check_sums(folder, known=hashed)
+    failures = checksums.verify_sums(folder, known=hashed)
     if failures:
         raise ReleaseError(f"checksums do not verify for {', '.join(failures)}")
 

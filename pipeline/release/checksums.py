@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 SUMS_FILE = "SHA256SUMS"
 _CHUNK = 1 << 20
@@ -44,12 +44,46 @@ def write_sums(release_dir: Path, *, threads: int = 2) -> Path:
     return target
 
 
-def verify_sums(release_dir: Path) -> list[str]:
-    """The files whose checksum does not match (or that are missing); empty when all verify."""
-    failures = []
+Digest = tuple[str, int]  # (sha256, bytes) of a file
+
+
+def read_sums(release_dir: Path) -> dict[str, str]:
+    """SHA256SUMS as {name: sha256}."""
+    sums = {}
     for line in (release_dir / SUMS_FILE).read_text(encoding="utf-8").splitlines():
         expected, name = line.split("  ", 1)
-        path = release_dir / name
-        if not path.is_file() or sha256_file(path) != expected:
-            failures.append(name)
-    return failures
+        sums[name] = expected
+    return sums
+
+
+def inside(folder: Path, name: str) -> Path | None:
+    """The file a package names, when it is one and the name stays inside the folder (frictionless's safe path)."""
+    relative = PurePosixPath(name)
+    if not name or relative.is_absolute() or ".." in relative.parts:
+        return None
+    path = folder / relative
+    return path if path.is_file() else None
+
+
+def digest(folder: Path, name: str) -> Digest | None:
+    """The digest of the file `name` inside `folder`; None when there is none there."""
+    path = inside(folder, name)
+    return None if path is None else (sha256_file(path), path.stat().st_size)
+
+
+def sum_failures(listed: dict[str, str], digested: dict[str, Digest | None]) -> list[str]:
+    """The files of `listed` (SHA256SUMS as `read_sums` gives it) whose digest is missing or another."""
+    return [name for name, expected in listed.items() if digested[name] is None or digested[name][0] != expected]
+
+
+def verify_sums(release_dir: Path, *, threads: int = 2, known: dict[str, Digest | None] | None = None) -> list[str]:
+    """The files of the folder's SHA256SUMS whose checksum does not verify (or that are missing, or name a place
+    outside the folder); empty when all verify. Hashed on `threads` threads; the files in `known` (digests of the
+    same folder, its files unchanged since) are not hashed again."""
+    release_dir = Path(release_dir)
+    listed = read_sums(release_dir)
+    known = known or {}
+    todo = [name for name in listed if name not in known]
+    with ThreadPoolExecutor(threads, thread_name_prefix="sha256") as pool:
+        digested = {**known, **dict(zip(todo, pool.map(lambda name: digest(release_dir, name), todo)))}
+    return sum_failures(listed, digested)

@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.release.checksums import SUMS_FILE, sha256_file
+from pipeline.release.checksums import Digest, digest, inside, read_sums, sum_failures
 
 # Rows listed per problem of one kind in one column; the count says how many there are in all.
 ROWS_LISTED = 10
@@ -42,8 +42,8 @@ class CheckReport:
     problems: list[Problem] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)  # tabular resource -> rows read
     checksum_failures: list[str] = field(default_factory=list)  # files of SHA256SUMS that do not verify
-    # (sha256, bytes) of each file hashed, None when missing: `check_sums` need not hash them again
-    digests: dict[str, tuple[str, int] | None] = field(default_factory=dict)
+    # each file hashed, None when missing: `checksums.verify_sums` need not hash them again
+    digests: dict[str, Digest | None] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -80,64 +80,24 @@ def check_resources(folder: Path, *, threads: int = 2, sums: bool = False) -> Ch
     folder = Path(folder)
     report = CheckReport()
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    listed = _read_sums(folder) if sums else {}
+    listed = read_sums(folder) if sums else {}
     resources = descriptor.get("resources", [])
     paths = sorted({*listed, *(r["path"] for r in resources if isinstance(r.get("path"), str))})
     # Hashing (hashlib lets go of the GIL) runs beside the table checks.
     with ThreadPoolExecutor(threads, thread_name_prefix="sha256") as pool:
-        digests = {name: pool.submit(_digest, folder, name) for name in paths}
+        digests = {name: pool.submit(digest, folder, name) for name in paths}
         tabular = [r for r in resources if r.get("type") == "table" or "schema" in r]
         table_problems = {id(r): _check_table(folder, r, tabular, report) for r in tabular}
         digested = {name: future.result() for name, future in digests.items()}
     report.digests = digested
-    report.checksum_failures = _sum_failures(listed, digested)
+    report.checksum_failures = sum_failures(listed, digested)
     for resource in resources:  # as frictionless reports them: a table's cells, then its size and hash
         report.problems += table_problems.get(id(resource), [])
         report.problems += _check_file(resource, digested.get(resource.get("path")))
     return report
 
 
-def check_sums(folder: Path, *, threads: int = 2, known: dict[str, tuple[str, int] | None] | None = None
-               ) -> list[str]:
-    """The files of the folder's SHA256SUMS whose checksum does not verify (or that are missing), hashed on
-    `threads` threads; those in `known` (a `CheckReport.digests` of the same folder, its files unchanged since)
-    are not hashed again."""
-    folder = Path(folder)
-    listed = _read_sums(folder)
-    known = known or {}
-    todo = [name for name in listed if name not in known]
-    with ThreadPoolExecutor(threads, thread_name_prefix="sha256") as pool:
-        digested = {**known, **dict(zip(todo, pool.map(lambda name: _digest(folder, name), todo)))}
-    return _sum_failures(listed, digested)
-
-
-def _sum_failures(listed: dict[str, str], digested: dict[str, tuple[str, int] | None]) -> list[str]:
-    return [name for name, expected in listed.items() if digested[name] is None or digested[name][0] != expected]
-
-
-def _read_sums(folder: Path) -> dict[str, str]:
-    sums = {}
-    for line in (folder / SUMS_FILE).read_text(encoding="utf-8").splitlines():
-        expected, name = line.split("  ", 1)
-        sums[name] = expected
-    return sums
-
-
-def _inside(folder: Path, name: str) -> Path | None:
-    """The file a package names, when it is one and the name stays inside the folder (frictionless's safe path)."""
-    relative = PurePosixPath(name)
-    if not name or relative.is_absolute() or ".." in relative.parts:
-        return None
-    path = folder / relative
-    return path if path.is_file() else None
-
-
-def _digest(folder: Path, name: str) -> tuple[str, int] | None:
-    path = _inside(folder, name)
-    return None if path is None else (sha256_file(path), path.stat().st_size)
-
-
-def _check_file(resource: dict, digest: tuple[str, int] | None) -> list[Problem]:
+def _check_file(resource: dict, digest: Digest | None) -> list[Problem]:
     name = resource.get("name", "")
     if digest is None:
         return [Problem("scheme-error", name, "The data source could not be successfully loaded: "
@@ -164,7 +124,7 @@ def _check_file(resource: dict, digest: tuple[str, int] | None) -> list[Problem]
 
 def _check_table(folder: Path, resource: dict, tabular: list[dict], report: CheckReport) -> list[Problem]:
     name = resource.get("name", "")
-    path = _inside(folder, resource.get("path", ""))
+    path = inside(folder, resource.get("path", ""))
     if path is None:
         return []  # the file check says so
     try:
@@ -366,7 +326,7 @@ def _check_foreign_key(folder: Path, name: str, parquet: pq.ParquetFile, foreign
         source = parquet
     else:
         found = [r for r in tabular if r.get("name") == source_name]
-        path = _inside(folder, found[0].get("path", "")) if found else None
+        path = inside(folder, found[0].get("path", "")) if found else None
         if path is None:
             return [Problem("resource-error", name, f'The data resource has an error: failed to handle a foreign key '
                             f'for resource "{name}" as resource "{source_name}" does not exist')]

@@ -88,12 +88,13 @@ def check_package(release_dir: Path, *, sums: bool = True) -> tuple[list[str], l
 def check_package_files(release_dir: Path, *, sums: bool = True
                         ) -> tuple[list[str], list[str], dict[str, tuple[str, int] | None]]:
     """`check_package`, and the (sha256, bytes) of each file it hashed."""
-    from pipeline.release.table_checks import check_resources, check_sums
+    from pipeline.release.checksums import verify_sums
+    from pipeline.release.table_checks import check_resources
 
     release_dir = Path(release_dir)
     descriptor_report = Package.validate_descriptor(str(release_dir / "datapackage.json"))
     if not descriptor_report.valid:
-        return (check_sums(release_dir) if sums else []), report_errors(descriptor_report), {}
+        return (verify_sums(release_dir) if sums else []), report_errors(descriptor_report), {}
     report = check_resources(release_dir, sums=sums)
     return report.checksum_failures, report.lines(), report.digests
 

@@ -27,6 +27,8 @@ SLOT_WIDTH = 40
 HEIGHT = 200
 MIN_WIDTH = 240
 RANGE_OPACITY = 0.45
+# pygal's own style sheets, which the chart adds one rule to.
+_PYGAL_CSS = tuple(pygal.Config().css)
 CHART_COLUMNS = ("report_year", "measure", "amount_gbp", "amount_low_gbp", "amount_high_gbp")
 
 
@@ -62,7 +64,7 @@ def draw_body_chart(figures: pl.DataFrame, *, name: str, label: str) -> Html | N
         show_y_guides=False, truncate_label=-1, explicit_size=True, js=[], pretty_print=False,
         disable_xml_declaration=True,
         # pygal draws a vertical line at the left of its x axis; with no value axis, it is an axis to nothing.
-        css=[*pygal.Config().css, f"inline:#chart-{name} .axis.x > path.line {{display: none}}"],
+        css=[*_PYGAL_CSS, f"inline:#chart-{name} .axis.x > path.line {{display: none}}"],
     )
     # pygal names its root element and prefixes its style rules with a random id: the body's name instead keeps
     # the report the same bytes on every run.
